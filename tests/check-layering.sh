@@ -8,8 +8,8 @@ allowed() {   # allowed LAYER -> the layers it may include
 	lib) echo "lib" ;;
 	wire) echo "lib wire" ;;
 	crypto) echo "lib crypto" ;;
-	ike) echo "lib wire crypto ike" ;;
-	ikev1|ikev2) echo "lib wire crypto ike $1" ;;
+	ike) echo "lib wire crypto conf ike" ;;
+	ikev1|ikev2) echo "lib wire crypto conf ike $1" ;;
 	kernel) echo "lib kernel" ;;
 	net) echo "lib net" ;;
 	conf) echo "lib crypto conf" ;;

@@ -9,7 +9,8 @@ BUILD_PKGS="gcc clang meson ninja-build pkg-config libssl-dev libevent-dev libmn
 	clang-format clang-tidy cppcheck python3"
 # peers and tools for interop tests (the rig's list: strongSwan, tshark, UML ...)
 TEST_PKGS="tshark iproute2 iputils-ping procps util-linux openssl strongswan-charon
-	strongswan-swanctl strongswan-pki libcharon-extra-plugins libstrongswan-extra-plugins"
+	strongswan-swanctl strongswan-pki libcharon-extra-plugins libstrongswan-extra-plugins
+	libstrongswan-standard-plugins"
 case "${1:-all}" in
 build) want=$BUILD_PKGS ;;
 test) want=$TEST_PKGS ;;
