@@ -18,12 +18,12 @@
 #define BLD_DEFAULT_MAX ((size_t)64 * 1024)
 
 struct builder {
-	uint8_t *p;   /* buffer: owned when `owned`, else (borrowed) */
-	size_t len;   /* bytes written */
-	size_t cap;   /* bytes allocated */
-	size_t max;   /* the most this builder may hold */
-	int err;      /* 0, -ENOBUFS (over max or fixed buffer full), -ENOMEM */
-	bool owned;   /* p is ours: grown with realloc, wiped and freed by bld_free() */
+	uint8_t *p; /* buffer: owned when `owned`, else (borrowed) */
+	size_t len; /* bytes written */
+	size_t cap; /* bytes allocated */
+	size_t max; /* the most this builder may hold */
+	int err;    /* 0, -ENOBUFS (over max or fixed buffer full), -ENOMEM */
+	bool owned; /* p is ours: grown with realloc, wiped and freed by bld_free() */
 };
 
 /* A growing builder holding at most `max` bytes (0: BLD_DEFAULT_MAX). */

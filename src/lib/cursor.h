@@ -21,9 +21,9 @@ struct span {
 
 struct cursor {
 	const uint8_t *p; /* (borrowed) start of the buffer */
-	size_t len;       /* bytes in the buffer */
-	size_t off;       /* next byte to read */
-	int err;          /* 0, or the first error (-EMSGSIZE when a read overran) */
+	size_t len;	  /* bytes in the buffer */
+	size_t off;	  /* next byte to read */
+	int err;	  /* 0, or the first error (-EMSGSIZE when a read overran) */
 };
 
 /* Start reading `len` bytes at `p` (borrowed; must outlive the cursor). */

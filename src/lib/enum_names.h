@@ -10,8 +10,8 @@
 
 struct enum_names {
 	unsigned first, last;
-	const char *const *names;       /* last - first + 1 entries; NULL where unnamed */
-	const struct enum_names *next;  /* the next range, or NULL */
+	const char *const *names;      /* last - first + 1 entries; NULL where unnamed */
+	const struct enum_names *next; /* the next range, or NULL */
 };
 
 /* Define `const struct enum_names VAR` for values FIRST, FIRST+1, ... named by the

@@ -20,7 +20,7 @@ struct hnode {
 
 struct htab {
 	struct hnode **buckets; /* owned */
-	size_t nbuckets;        /* a power of two */
+	size_t nbuckets;	/* a power of two */
 	size_t count;
 };
 

@@ -11,9 +11,9 @@ uint8_t log_levels[SUB_COUNT] = {
 };
 
 static const char *const sub_names[SUB_COUNT] = {
-	[SUB_DAEMON] = "daemon", [SUB_CFG] = "cfg",       [SUB_NET] = "net",
-	[SUB_WIRE] = "wire",     [SUB_CRYPTO] = "crypto", [SUB_IKE] = "ike",
-	[SUB_KERNEL] = "kernel", [SUB_VICI] = "vici",     [SUB_CTL] = "ctl",
+	[SUB_DAEMON] = "daemon", [SUB_CFG] = "cfg",	  [SUB_NET] = "net",
+	[SUB_WIRE] = "wire",	 [SUB_CRYPTO] = "crypto", [SUB_IKE] = "ike",
+	[SUB_KERNEL] = "kernel", [SUB_VICI] = "vici",	  [SUB_CTL] = "ctl",
 };
 
 static const char *const level_names[] = {
@@ -37,7 +37,8 @@ static void stderr_sink(void *ctx, enum log_sub sub, enum log_level lvl, const c
 			     line);
 	if (n > 0) {
 		/* one write per line so that lines of concurrent threads do not interleave */
-		ssize_t w = write(STDERR_FILENO, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+		ssize_t w = write(STDERR_FILENO, buf,
+				  (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 		(void)w;
 	}
 }

@@ -32,7 +32,8 @@ int isakmp_hdr_decode(struct cursor *c, struct isakmp_hdr *h, struct wire_err *e
 	h->major = ver >> 4;
 	h->minor = ver & 0x0f;
 	if (!cur_ok(c)) {
-		wire_err_set(err, 0, "message of %zu bytes is shorter than the %d-byte ISAKMP header",
+		wire_err_set(err, 0,
+			     "message of %zu bytes is shorter than the %d-byte ISAKMP header",
 			     total, ISAKMP_HDR_LEN);
 		return -EBADMSG;
 	}

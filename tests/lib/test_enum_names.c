@@ -3,7 +3,8 @@
 #include "lib/enum_names.h"
 
 ENUM_NAMES(high_names, 16384, NULL, "INITIAL_CONTACT", "SET_WINDOW_SIZE");
-ENUM_NAMES(low_names, 1, &high_names, "UNSUPPORTED_CRITICAL_PAYLOAD", NULL, NULL, "INVALID_IKE_SPI");
+ENUM_NAMES(low_names, 1, &high_names, "UNSUPPORTED_CRITICAL_PAYLOAD", NULL, NULL,
+	   "INVALID_IKE_SPI");
 
 static void ranges_and_unknowns(void **state)
 {

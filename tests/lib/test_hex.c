@@ -20,9 +20,9 @@ static void rejects_bad_input(void **state)
 	char s[4];
 
 	(void)state;
-	assert_int_equal(hex_decode(b, sizeof(b), "abc"), -1);     /* odd count */
-	assert_int_equal(hex_decode(b, sizeof(b), "zz"), -1);      /* not hex */
-	assert_int_equal(hex_decode(b, sizeof(b), "010203"), -1);  /* too long */
+	assert_int_equal(hex_decode(b, sizeof(b), "abc"), -1);		  /* odd count */
+	assert_int_equal(hex_decode(b, sizeof(b), "zz"), -1);		  /* not hex */
+	assert_int_equal(hex_decode(b, sizeof(b), "010203"), -1);	  /* too long */
 	assert_string_equal(hex_encode(s, sizeof(s), "\x01\x02", 2), ""); /* buffer short */
 }
 
