@@ -13,7 +13,7 @@ allowed() {   # allowed LAYER -> the layers it may include
 	kernel) echo "lib kernel" ;;
 	net) echo "lib net" ;;
 	conf) echo "lib crypto conf" ;;
-	vici) echo "lib wire crypto ike vici" ;;
+	vici) echo "lib wire crypto conf ike vici" ;;
 	daemon) echo "lib wire crypto ike ikev1 ikev2 kernel net conf vici daemon" ;;
 	ctl) echo "lib wire crypto vici ctl" ;;
 	*) echo "" ;;

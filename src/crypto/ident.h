@@ -35,13 +35,19 @@ struct ident {
 /* Parse a config identity as swanctl.conf(5) does: "%any" (or empty); an IPv4
  * or IPv6 address; "@fqdn" or a name without '@' and '=' -> FQDN; "user@host"
  * -> RFC822; a string with '=' -> DN ("C=CH, O=oak, CN=gw"); "@#hex" or
- * "keyid:hex" -> KEY_ID; explicit prefixes "ipv4:", "ipv6:", "fqdn:", "email:",
- * "dn:", "keyid:". 0, or -EINVAL with err saying what was expected. */
+ * "keyid:#hex" -> KEY_ID ("keyid:text" is the text's bytes, as strongSwan);
+ * explicit prefixes "ipv4:", "ipv6:", "fqdn:", "email:", "dn:", "keyid:" (and
+ * strongSwan's "dns:", "rfc822:", "userfqdn:", "asn1dn:"). 0, or -EINVAL with
+ * err saying what was expected (err may be NULL with errlen 0). */
 int ident_parse(const char *text, struct ident *out, char *err, size_t errlen);
 /* An identity from an ID payload's type and data (copied). 0, or -EINVAL for
  * an unknown type or a length that type cannot have (IPv4 must be 4 bytes...). */
 int ident_from_wire(uint8_t type, const uint8_t *data, size_t len, struct ident *out);
-/* Text form (DNs as "C=CH, O=oak, CN=gw"), into buf of IDENT_STRLEN. Returns buf. */
+/* Text form (DNs as "C=CH, O=oak, CN=gw"), into buf of IDENT_STRLEN. Returns buf.
+ * The text parses back to the same identity: FQDN/RFC822 get their prefix
+ * when the bare text would read as another type ("fqdn:10.0.0.1"), key IDs
+ * print as "keyid:text" when printable, else "@#hex". Control characters
+ * print as '?'. */
 const char *ident_fmt(const struct ident *id, char *buf, size_t len);
 bool ident_eq(const struct ident *a, const struct ident *b);
 /* Whether `got` (from a peer) satisfies `want` (from config): %any matches

@@ -52,8 +52,16 @@ int proposal_list_parse(const char *text, uint8_t protocol, struct proposal *out
 			size_t *n, char *err, size_t errlen);
 /* oak's default proposals for the protocol (no weak algorithms): *n of them. */
 size_t proposal_defaults(uint8_t protocol, struct proposal *out, size_t max);
-/* strongSwan-style text: "AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048". */
+/* Text as `swanctl --list-sas` shows it: "AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048"
+ * (names without the IANA "ENCR_"/"AUTH_" prefixes, "-bits" for a key length,
+ * "CURVE_25519", "/ESN" only when ESN is offered). Every transform is listed,
+ * by type (ENCR, INTEG, PRF, KE, ESN). Returns buf. */
 const char *proposal_fmt(const struct proposal *p, char *buf, size_t len);
+/* One transform as strongSwan logs it: "AES_CBC_256", "HMAC_SHA2_256_128",
+ * "PRF_HMAC_SHA2_256", "CURVE_25519", "NO_ESN". Returns buf. */
+const char *proposal_transform_fmt(const struct proposal_transform *t, char *buf, size_t len);
+/* Whether an ENCR transform ID is a combined-mode (AEAD) cipher (RFC 5282). */
+bool proposal_is_aead(uint16_t encr_id);
 /* The first transform of a type (NULL if none). */
 const struct proposal_transform *proposal_get(const struct proposal *p, uint8_t type);
 bool proposal_has(const struct proposal *p, uint8_t type, uint16_t id, uint16_t key_bits);
