@@ -239,8 +239,8 @@ const char *alg_keyword_of(uint8_t type, uint16_t id, uint16_t key_bits)
 }
 
 /* IANA names (ikev2-parameters, isakmp-registry, ipsec-registry). */
-ENUM_NAMES(ikev2_trans_type_names, 1, NULL, "ENCR", "PRF", "INTEG", "KE", "ESN");
-ENUM_NAMES(ikev2_encr_names, 1, NULL, "ENCR_DES_IV64", "ENCR_DES", "ENCR_3DES", "ENCR_RC5",
+ENUM_NAMES(alg_ikev2_trans_type_names, 1, NULL, "ENCR", "PRF", "INTEG", "KE", "ESN");
+ENUM_NAMES(alg_ikev2_encr_names, 1, NULL, "ENCR_DES_IV64", "ENCR_DES", "ENCR_3DES", "ENCR_RC5",
 	   "ENCR_IDEA", "ENCR_CAST", "ENCR_BLOWFISH", "ENCR_3IDEA", "ENCR_DES_IV32", NULL,
 	   "ENCR_NULL", "ENCR_AES_CBC", "ENCR_AES_CTR", "ENCR_AES_CCM_8", "ENCR_AES_CCM_12",
 	   "ENCR_AES_CCM_16", NULL, "ENCR_AES_GCM_8", "ENCR_AES_GCM_12", "ENCR_AES_GCM_16",
@@ -248,32 +248,32 @@ ENUM_NAMES(ikev2_encr_names, 1, NULL, "ENCR_DES_IV64", "ENCR_DES", "ENCR_3DES", 
 	   "ENCR_CAMELLIA_CCM_8", "ENCR_CAMELLIA_CCM_12", "ENCR_CAMELLIA_CCM_16",
 	   "ENCR_CHACHA20_POLY1305", "ENCR_AES_CCM_8_IIV", "ENCR_AES_GCM_16_IIV",
 	   "ENCR_CHACHA20_POLY1305_IIV");
-ENUM_NAMES(ikev2_prf_names, 1, NULL, "PRF_HMAC_MD5", "PRF_HMAC_SHA1", "PRF_HMAC_TIGER",
+ENUM_NAMES(alg_ikev2_prf_names, 1, NULL, "PRF_HMAC_MD5", "PRF_HMAC_SHA1", "PRF_HMAC_TIGER",
 	   "PRF_AES128_XCBC", "PRF_HMAC_SHA2_256", "PRF_HMAC_SHA2_384", "PRF_HMAC_SHA2_512",
 	   "PRF_AES128_CMAC");
-ENUM_NAMES(ikev2_auth_names, 0, NULL, "NONE", "AUTH_HMAC_MD5_96", "AUTH_HMAC_SHA1_96",
+ENUM_NAMES(alg_ikev2_auth_names, 0, NULL, "NONE", "AUTH_HMAC_MD5_96", "AUTH_HMAC_SHA1_96",
 	   "AUTH_DES_MAC", "AUTH_KPDK_MD5", "AUTH_AES_XCBC_96", "AUTH_HMAC_MD5_128",
 	   "AUTH_HMAC_SHA1_160", "AUTH_AES_CMAC_96", "AUTH_AES_128_GMAC", "AUTH_AES_192_GMAC",
 	   "AUTH_AES_256_GMAC", "AUTH_HMAC_SHA2_256_128", "AUTH_HMAC_SHA2_384_192",
 	   "AUTH_HMAC_SHA2_512_256");
-ENUM_NAMES(ikev2_ke_names, 0, NULL, "NONE", "MODP_768", "MODP_1024", NULL, NULL, "MODP_1536", NULL,
+ENUM_NAMES(alg_ikev2_ke_names, 0, NULL, "NONE", "MODP_768", "MODP_1024", NULL, NULL, "MODP_1536", NULL,
 	   NULL, NULL, NULL, NULL, NULL, NULL, NULL, "MODP_2048", "MODP_3072", "MODP_4096",
 	   "MODP_6144", "MODP_8192", "ECP_256", "ECP_384", "ECP_521", "MODP_1024_160",
 	   "MODP_2048_224", "MODP_2048_256", "ECP_192", "ECP_224", "ECP_224_BP", "ECP_256_BP",
 	   "ECP_384_BP", "ECP_512_BP", "CURVE25519", "CURVE448");
-ENUM_NAMES(ikev2_esn_names, 0, NULL, "NO_ESN", "ESN");
-ENUM_NAMES(ikev1_encr_names, 1, NULL, "DES_CBC", "IDEA_CBC", "BLOWFISH_CBC", "RC5_R16_B64_CBC",
+ENUM_NAMES(alg_ikev2_esn_names, 0, NULL, "NO_ESN", "ESN");
+ENUM_NAMES(alg_ikev1_encr_names, 1, NULL, "DES_CBC", "IDEA_CBC", "BLOWFISH_CBC", "RC5_R16_B64_CBC",
 	   "3DES_CBC", "CAST_CBC", "AES_CBC", "CAMELLIA_CBC");
-ENUM_NAMES(ikev1_hash_names, 1, NULL, "MD5", "SHA", "TIGER", "SHA2_256", "SHA2_384", "SHA2_512");
-ENUM_NAMES(ikev1_esp_names, 1, NULL, "ESP_DES_IV64", "ESP_DES", "ESP_3DES", "ESP_RC5", "ESP_IDEA",
+ENUM_NAMES(alg_ikev1_hash_names, 1, NULL, "MD5", "SHA", "TIGER", "SHA2_256", "SHA2_384", "SHA2_512");
+ENUM_NAMES(alg_ikev1_esp_names, 1, NULL, "ESP_DES_IV64", "ESP_DES", "ESP_3DES", "ESP_RC5", "ESP_IDEA",
 	   "ESP_CAST", "ESP_BLOWFISH", "ESP_3IDEA", "ESP_DES_IV32", "ESP_RC4", "ESP_NULL",
 	   "ESP_AES_CBC", "ESP_AES_CTR", "ESP_AES_CCM_8", "ESP_AES_CCM_12", "ESP_AES_CCM_16", NULL,
 	   "ESP_AES_GCM_8", "ESP_AES_GCM_12", "ESP_AES_GCM_16", "ESP_SEED_CBC", "ESP_CAMELLIA",
 	   "ESP_NULL_AUTH_AES_GMAC");
-ENUM_NAMES(ikev1_ah_names, 2, NULL, "AH_MD5", "AH_SHA", "AH_DES", "AH_SHA2_256", "AH_SHA2_384",
+ENUM_NAMES(alg_ikev1_ah_names, 2, NULL, "AH_MD5", "AH_SHA", "AH_DES", "AH_SHA2_256", "AH_SHA2_384",
 	   "AH_SHA2_512", "AH_RIPEMD", "AH_AES_XCBC_MAC", "AH_RSA", "AH_AES_128_GMAC",
 	   "AH_AES_192_GMAC", "AH_AES_256_GMAC");
-ENUM_NAMES(ikev1_auth_names, 1, NULL, "HMAC_MD5", "HMAC_SHA", "DES_MAC", "KPDK", "HMAC_SHA2_256",
+ENUM_NAMES(alg_ikev1_auth_names, 1, NULL, "HMAC_MD5", "HMAC_SHA", "DES_MAC", "KPDK", "HMAC_SHA2_256",
 	   "HMAC_SHA2_384", "HMAC_SHA2_512", "HMAC_RIPEMD", "AES_XCBC_MAC", "SIG_RSA",
 	   "AES_128_GMAC", "AES_192_GMAC", "AES_256_GMAC");
 
@@ -281,11 +281,11 @@ const char *alg_ikev2_name(uint8_t type, uint16_t id, char *buf, size_t n)
 {
 	static const struct enum_names *const by_type[] = {
 		NULL,
-		&ikev2_encr_names,
-		&ikev2_prf_names,
-		&ikev2_auth_names,
-		&ikev2_ke_names,
-		&ikev2_esn_names,
+		&alg_ikev2_encr_names,
+		&alg_ikev2_prf_names,
+		&alg_ikev2_auth_names,
+		&alg_ikev2_ke_names,
+		&alg_ikev2_esn_names,
 	};
 
 	if (type < ARRAY_SIZE(by_type) && by_type[type] != NULL)

@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-#include "crypto/alg.h" /* enum ikev2_ke */
+#include "crypto/alg.h" /* IKEV2_KE_* */
 
 /* RFC 2409 6.1, First Oakley Default Group: 2^768 - 2^704 - 1 + 2^64 * { [2^638 pi] + 149686 } */
 const char dh_groups_modp_768_p[] = "FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1 "

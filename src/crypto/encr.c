@@ -215,7 +215,7 @@ static int encr_run(const struct encr_alg *alg, int enc, const uint8_t *key, siz
 {
 	const EVP_CIPHER *cipher = NULL;
 	EVP_CIPHER_CTX *ctx = NULL;
-	uint8_t full_iv[16];
+	uint8_t full_iv[16], final_sink[32];
 	int n = 0, m = 0, rc;
 
 	rc = encr_cipher_for(alg, key_len, &cipher);
@@ -242,7 +242,8 @@ static int encr_run(const struct encr_alg *alg, int enc, const uint8_t *key, siz
 	n = 0;
 	if (len && !EVP_CipherUpdate(ctx, out, &n, in, (int)len))
 		goto out;
-	if (!EVP_CipherFinal_ex(ctx, out + n, &m)) {
+	/* out may be NULL for an empty message (AEAD over AAD only): no offset on NULL */
+	if (!EVP_CipherFinal_ex(ctx, out ? out + n : final_sink, &m)) {
 		/* the only way a decryption without padding fails here: the ICV */
 		if (alg->aead && !enc) {
 			rc = -EBADMSG;

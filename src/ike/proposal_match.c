@@ -57,7 +57,7 @@ static size_t pm_count(const struct proposal *p, uint8_t type)
 
 static const char *pm_type_name(uint8_t type)
 {
-	const char *n = enum_name(&ikev2_trans_type_names, type);
+	const char *n = enum_name(&alg_ikev2_trans_type_names, type);
 
 	return n ? n : "ADDKE";
 }

@@ -311,11 +311,18 @@ static uint16_t fail_notify(const struct pl_desc *d, int rc)
 static int payload_decode(struct ikev1_msg *msg, uint8_t type, struct cursor *c, size_t base,
 			  uint8_t *next, struct wire_err *err)
 {
-	struct ikev1_payload *p = &msg->pl[msg->npl];
+	struct ikev1_payload *p;
 	const struct pl_desc *d;
 	size_t off = base + c->off, left = cur_left(c);
 	int rc;
 
+	/* before anything is written to pl[npl]: the array is full */
+	if (msg->npl == IKEV1_MAX_PAYLOADS) {
+		msg->notify = ISAKMP_N_PAYLOAD_MALFORMED;
+		wire_err_set(err, off, "more than %d payloads in one message", IKEV1_MAX_PAYLOADS);
+		return -E2BIG;
+	}
+	p = &msg->pl[msg->npl];
 	memset(p, 0, sizeof(*p));
 	p->type = type;
 	p->kind = ikev1_payload_kind(type);
@@ -335,10 +342,6 @@ static int payload_decode(struct ikev1_msg *msg, uint8_t type, struct cursor *c,
 		return -ENOTSUP;
 	}
 	msg->notify = ISAKMP_N_PAYLOAD_MALFORMED;
-	if (msg->npl == IKEV1_MAX_PAYLOADS) {
-		wire_err_set(err, off, "more than %d payloads in one message", IKEV1_MAX_PAYLOADS);
-		return -E2BIG;
-	}
 	if (left < 4) {
 		wire_err_set(err, off, "%s payload needs a 4-byte header, %zu bytes left",
 			     pl_name(type), left);

@@ -32,7 +32,7 @@ static uint8_t *opt_hex(const struct kv_file *f, int r, const char *k, size_t *l
 
 static void vec_load(const struct kv_file *f, int r, struct vec *v)
 {
-	long id = enum_value(&ikev2_encr_names, kv_get(f, r, "encr"));
+	long id = enum_value(&alg_ikev2_encr_names, kv_get(f, r, "encr"));
 
 	v->src = kv_get(f, r, "source");
 	v->alg = encr_by_ikev2_id((uint16_t)id);

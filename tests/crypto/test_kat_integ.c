@@ -19,7 +19,7 @@ static void integ_vectors(void **state)
 	kv_load(&f, th_src_path("tests/vectors/kat/integ.txt"));
 	for (int r = 0; r < f.records; r++) {
 		const char *src = kv_get(&f, r, "source");
-		long id = enum_value(&ikev2_auth_names, kv_get(&f, r, "integ"));
+		long id = enum_value(&alg_ikev2_auth_names, kv_get(&f, r, "integ"));
 		const struct integ_alg *alg = integ_by_ikev2_id((uint16_t)id);
 		size_t key_len, data_len, want_len;
 		uint8_t *key = th_hex_alloc(kv_get(&f, r, "key"), &key_len);

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cur_u16(&c, &len);
 		cur_sub(&c, len, &sub);
 		while (cur_ok(&sub) && cur_left(&sub))
-			cur_span(&sub, type & 7, &s);
+			cur_span(&sub, (type & 7) + 1u, &s); /* never 0: it must advance */
 		if (!cur_ok(&c))
 			break;
 	}
