@@ -87,7 +87,7 @@ struct conn_cfg {
 	size_t nlocal_addrs; /* 0 = %any */
 	struct ip_addr remote_addrs[MODEL_MAX_ADDRS];
 	size_t nremote_addrs;		  /* 0 = %any (responder only) */
-	uint16_t local_port, remote_port; /* default 500 */
+	uint16_t local_port, remote_port; /* default daemon.port (500) and 500 */
 	struct proposal ike[PROPOSAL_MAX];
 	size_t nike;
 	bool aggressive;
@@ -114,6 +114,18 @@ struct psk_cfg {
 	size_t nids; /* 0 = applies to every identity */
 };
 
+/* daemon { } defaults (oak's own paths, DESIGN.md "files"). */
+#define MODEL_DEFAULT_SOCKET	  "/run/oak/oak.vici"
+#define MODEL_DEFAULT_RECORD_FILE "/run/oak/kernel-record.json"
+#define MODEL_DEFAULT_X509_DIR	  "/etc/oak/x509"
+#define MODEL_DEFAULT_X509CA_DIR  "/etc/oak/x509ca"
+#define MODEL_DEFAULT_PRIVATE_DIR "/etc/oak/private"
+
+/* Certificate and key file names: absolute as written, else relative to
+ * x509_dir (local and remote certs), x509ca_dir (remote cacerts,
+ * authorities.<name>.cacert) and private_dir (secrets.private/rsa/ecdsa/
+ * pkcs8 files), as swanctl resolves them below its x509/, x509ca/ and
+ * private/ (rsa/, ecdsa/, pkcs8/) directories. */
 struct daemon_cfg {
 	struct ip_addr listen[MODEL_MAX_ADDRS];
 	size_t nlisten;		   /* 0 = every address (0.0.0.0 and ::) */
@@ -121,7 +133,7 @@ struct daemon_cfg {
 	uint16_t port_nat_t;	   /* 4500 */
 	char *socket;		   /* VICI socket, "/run/oak/oak.vici" */
 	char *kernel;		   /* "record" (default until XFRM exists) or "xfrm" */
-	char *record_file;	   /* record backend output, JSON lines */
+	char *record_file;	   /* record backend output, JSON lines (MODEL_DEFAULT_RECORD_FILE) */
 	char *keylog;		   /* Wireshark key log, NULL = off */
 	unsigned retransmit_tries; /* 5 */
 	double retransmit_timeout; /* 4.0 s, first wait */
