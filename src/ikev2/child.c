@@ -1,0 +1,528 @@
+/* child.c: CHILD SAs of IKEv2 (RFC 7296 1.3, 2.9, 2.17, 3.3, 3.13):
+ * what the initiator offers, what the responder picks (proposal, traffic
+ * selectors, mode), KEYMAT, and the SAs and policies given to the kernel. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/proposal_match.h"
+#include "ike/ts_narrow.h"
+#include "ikev2/exchange.h"
+#include "lib/log.h"
+
+#define DEFAULT_REPLAY_WINDOW 32
+
+static uint8_t ipproto(uint8_t protocol)
+{
+	return protocol == PROPOSAL_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
+}
+
+static size_t ts_or_dynamic(const struct ts *cfg_ts, size_t n, const struct ip_addr *addr,
+			    struct ts *out, size_t max)
+{
+	size_t i;
+
+	if (n == 0) {
+		ts_from_addr(&out[0], addr); /* strongSwan's %dynamic */
+		return 1;
+	}
+	for (i = 0; i < n && i < max; i++)
+		out[i] = cfg_ts[i];
+	return i;
+}
+
+size_t ikev2_child_local_ts(const struct ikev2_ike_sa *sa, const struct child_cfg *c,
+			    struct ts *out, size_t max)
+{
+	return ts_or_dynamic(c->local_ts, c->nlocal_ts, &sa->sa.local.addr, out, max);
+}
+
+size_t ikev2_child_remote_ts(const struct ikev2_ike_sa *sa, const struct child_cfg *c,
+			     struct ts *out, size_t max)
+{
+	return ts_or_dynamic(c->remote_ts, c->nremote_ts, &sa->sa.remote.addr, out, max);
+}
+
+/* The configured proposals of a child (AH when configured, else ESP, else
+ * oak's ESP defaults), numbered 1.. as offered. */
+static size_t child_proposals(const struct child_cfg *cfg, bool strip_ke, struct proposal *out)
+{
+	const struct proposal *src = cfg->nah ? cfg->ah : cfg->esp;
+	size_t n = cfg->nah ? cfg->nah : cfg->nesp, i, k;
+
+	if (n == 0) {
+		n = proposal_defaults(PROPOSAL_PROTO_ESP, out, PROPOSAL_MAX);
+	} else {
+		n = n > PROPOSAL_MAX ? PROPOSAL_MAX : n;
+		memcpy(out, src, n * sizeof(*out));
+	}
+	for (i = 0; i < n; i++) {
+		out[i].num = (uint8_t)(i + 1);
+		if (!strip_ke)
+			continue;
+		for (k = 0; k < out[i].ntrans;) {
+			if (out[i].trans[k].type == IKEV2_TRANS_DH) {
+				memmove(&out[i].trans[k], &out[i].trans[k + 1],
+					(out[i].ntrans - k - 1) * sizeof(out[i].trans[0]));
+				out[i].ntrans--;
+			} else {
+				k++;
+			}
+		}
+	}
+	return n;
+}
+
+static int alloc_spi(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c)
+{
+	const struct kernel_ops *k = e->env.kernel;
+	int r = k->alloc_spi(k->ctx, ipproto(c->protocol), &sa->sa.remote.addr, &sa->sa.local.addr,
+			     c->reqid, &c->spi_in);
+
+	if (r < 0 || c->spi_in == 0) {
+		log_err(SUB_IKE, "CHILD SA #%u (%s): no inbound SPI from the kernel: %s", c->serial,
+			c->cfg->name, r < 0 ? strerror(-r) : "SPI 0");
+		c->spi_in = 0;
+		return r < 0 ? r : -EIO;
+	}
+	sa_table_add_child(&e->table, c);
+	return 0;
+}
+
+static struct child_sa *child_new(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				  const struct child_cfg *cfg)
+{
+	struct child_sa *c = child_sa_new(&sa->sa, sa_table_new_serial(&e->table), cfg);
+
+	if (!c)
+		return NULL;
+	c->reqid = cfg->reqid ? cfg->reqid : ikev2_new_reqid(e);
+	sa_table_add_child(&e->table, c);
+	ike_sa_add_child(&sa->sa, c);
+	if (alloc_spi(e, sa, c) < 0) {
+		ikev2_child_abort(e, sa, c);
+		return NULL;
+	}
+	return c;
+}
+
+struct child_sa *ikev2_child_offer(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				   const struct child_cfg *cfg, bool ike_auth)
+{
+	struct child_sa *c = child_new(e, sa, cfg);
+
+	if (!c)
+		return NULL;
+	sa->req_noffer = child_proposals(cfg, ike_auth, sa->req_offer);
+	sa->req_transport = cfg->mode == CHILD_MODE_TRANSPORT;
+	sa->req_child = c->serial;
+	c->initiator = true;
+	c->nlocal_ts = ikev2_child_local_ts(sa, cfg, c->local_ts, MODEL_MAX_TS);
+	c->nremote_ts = ikev2_child_remote_ts(sa, cfg, c->remote_ts, MODEL_MAX_TS);
+	return c;
+}
+
+void ikev2_child_put_sa(struct ikev2_enc *enc, const struct ikev2_ike_sa *sa,
+			const struct child_sa *c, bool ike_auth)
+{
+	uint8_t spi[4] = {(uint8_t)(c->spi_in >> 24), (uint8_t)(c->spi_in >> 16),
+			  (uint8_t)(c->spi_in >> 8), (uint8_t)c->spi_in};
+
+	if (c->mode == CHILD_MODE_TRANSPORT) /* RFC 7296 1.3.1 */
+		ikev2_put_notify_data(enc, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0);
+	if (c->initiator)
+		ikev2_put_proposals(enc, sa->req_offer, sa->req_noffer, spi, 4, true, ike_auth);
+	else
+		ikev2_put_proposals(enc, &c->proposal, 1, spi, 4, true, false);
+}
+
+void ikev2_child_put_ts(struct ikev2_enc *enc, const struct ikev2_ike_sa *sa,
+			const struct child_sa *c)
+{
+	bool ours_is_i = c->initiator;
+
+	/* TSi describes the initiator's end of this exchange, TSr the responder's */
+	ikev2_put_ts_list(enc, IKEV2_PL_TSI, ours_is_i ? c->local_ts : c->remote_ts,
+			  ours_is_i ? c->nlocal_ts : c->nremote_ts);
+	ikev2_put_ts_list(enc, IKEV2_PL_TSR, ours_is_i ? c->remote_ts : c->local_ts,
+			  ours_is_i ? c->nremote_ts : c->nlocal_ts);
+}
+
+static void ts_list_fmt(const struct ts *t, size_t n, char *buf, size_t len)
+{
+	size_t i, off = 0;
+	char one[TS_STRLEN];
+
+	buf[0] = '\0';
+	for (i = 0; i < n && off + 1 < len; i++) {
+		int w = snprintf(buf + off, len - off, "%s%s", i ? " " : "",
+				 ts_fmt(&t[i], one, sizeof(one)));
+
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	if (n == 0)
+		snprintf(buf, len, "(none)");
+}
+
+/* The first child of the connection whose selectors meet the peer's. */
+static const struct child_cfg *child_by_ts(const struct ikev2_ike_sa *sa, const struct ts *tsi,
+					   size_t ntsi, const struct ts *tsr, size_t ntsr,
+					   struct child_sa *tmp)
+{
+	const struct conn_cfg *conn = sa->sa.conn;
+	struct ts mine[MODEL_MAX_TS];
+	size_t i, n;
+
+	for (i = 0; i < conn->nchildren; i++) {
+		const struct child_cfg *cfg = &conn->children[i];
+
+		n = ikev2_child_local_ts(sa, cfg, mine, MODEL_MAX_TS);
+		if (ts_narrow(tsr, ntsr, mine, n, tmp->local_ts, MODEL_MAX_TS, &tmp->nlocal_ts) < 0)
+			continue;
+		n = ikev2_child_remote_ts(sa, cfg, mine, MODEL_MAX_TS);
+		if (ts_narrow(tsi, ntsi, mine, n, tmp->remote_ts, MODEL_MAX_TS, &tmp->nremote_ts) <
+		    0)
+			continue;
+		return cfg;
+	}
+	return NULL;
+}
+
+struct child_sa *ikev2_child_respond(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				     struct ikev2_rx *rx, bool ike_auth, struct ikev2_enc *reply,
+				     uint16_t *ke_group)
+{
+	const struct ikev2_msg *m = rx->msg;
+	const struct ikev2_payload *sap = ikev2_msg_find(m, IKEV2_PL_SA, NULL);
+	const struct ikev2_payload *tsi_p = ikev2_msg_find(m, IKEV2_PL_TSI, NULL);
+	const struct ikev2_payload *tsr_p = ikev2_msg_find(m, IKEV2_PL_TSR, NULL);
+	bool transport = ikev2_msg_find_notify(m, IKEV2_N_USE_TRANSPORT_MODE) != NULL;
+	struct proposal offered[PROPOSAL_MAX], mine[PROPOSAL_MAX], chosen;
+	struct ts tsi[MODEL_MAX_TS], tsr[MODEL_MAX_TS];
+	const struct child_cfg *cfg;
+	const struct proposal_transform *dh;
+	struct child_sa *c, tmp;
+	char why[512], a[512], b[512];
+	size_t ntsi, ntsr, noff, nmine;
+
+	*ke_group = 0;
+	if (!sap || !tsi_p || !tsr_p) {
+		ikev2_put_notify_data(reply, IKEV2_N_INVALID_SYNTAX, NULL, 0);
+		return NULL;
+	}
+	ntsi = ikev2_ts_from_payload(&tsi_p->ts, tsi, MODEL_MAX_TS);
+	ntsr = ikev2_ts_from_payload(&tsr_p->ts, tsr, MODEL_MAX_TS);
+	memset(&tmp, 0, sizeof(tmp));
+	cfg = child_by_ts(sa, tsi, ntsi, tsr, ntsr, &tmp);
+	if (!cfg) {
+		ts_list_fmt(tsi, ntsi, a, sizeof(a));
+		ts_list_fmt(tsr, ntsr, b, sizeof(b));
+		log_notice(SUB_IKE,
+			   "IKE SA #%u (%s): no child accepts TSi %s TSr %s: "
+			   "TS_UNACCEPTABLE",
+			   sa->sa.serial, sa->sa.conn->name, a, b);
+		ikev2_put_notify_data(reply, IKEV2_N_TS_UNACCEPTABLE, NULL, 0);
+		return NULL;
+	}
+	noff = ikev2_proposals_from_sa(&sap->sa, offered, PROPOSAL_MAX);
+	nmine = child_proposals(cfg, false, mine);
+	if (proposal_select_ex(offered, noff, mine, nmine, ike_auth ? PROPOSAL_MATCH_SKIP_KE : 0,
+			       &chosen, why, sizeof(why)) < 0 ||
+	    chosen.spi_len != 4) {
+		log_notice(SUB_IKE, "IKE SA #%u child %s: %s", sa->sa.serial, cfg->name,
+			   chosen.spi_len != 4 ? "SPI not 4 bytes" : why);
+		ikev2_put_notify_data(reply, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return NULL;
+	}
+	if (cfg->mode == CHILD_MODE_TRANSPORT && !transport) {
+		log_notice(SUB_IKE,
+			   "IKE SA #%u child %s: transport mode configured, the peer asked "
+			   "for tunnel mode",
+			   sa->sa.serial, cfg->name);
+		ikev2_put_notify_data(reply, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return NULL;
+	}
+	c = child_new(e, sa, cfg);
+	if (!c) {
+		ikev2_put_notify_data(reply, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return NULL;
+	}
+	/* RFC 7296 1.3.1: transport only when both ask for it */
+	c->mode = transport && cfg->mode == CHILD_MODE_TRANSPORT ? CHILD_MODE_TRANSPORT
+								 : CHILD_MODE_TUNNEL;
+	c->spi_out = (uint32_t)chosen.spi[0] << 24 | (uint32_t)chosen.spi[1] << 16 |
+		     (uint32_t)chosen.spi[2] << 8 | chosen.spi[3];
+	c->proposal = chosen;
+	memcpy(c->local_ts, tmp.local_ts, sizeof(c->local_ts));
+	c->nlocal_ts = tmp.nlocal_ts;
+	memcpy(c->remote_ts, tmp.remote_ts, sizeof(c->remote_ts));
+	c->nremote_ts = tmp.nremote_ts;
+	dh = proposal_get(&chosen, IKEV2_TRANS_DH);
+	if (!ike_auth && dh && dh->id != 0)
+		*ke_group = dh->id;
+	return c;
+}
+
+int ikev2_child_accept(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
+		       struct ikev2_rx *rx)
+{
+	const struct ikev2_msg *m = rx->msg;
+	const struct ikev2_payload *sap = ikev2_msg_find(m, IKEV2_PL_SA, NULL);
+	const struct ikev2_payload *tsi_p = ikev2_msg_find(m, IKEV2_PL_TSI, NULL);
+	const struct ikev2_payload *tsr_p = ikev2_msg_find(m, IKEV2_PL_TSR, NULL);
+	bool transport = ikev2_msg_find_notify(m, IKEV2_N_USE_TRANSPORT_MODE) != NULL;
+	struct proposal chosen[2];
+	struct ts tsi[MODEL_MAX_TS], tsr[MODEL_MAX_TS];
+	size_t ntsi, ntsr;
+	char why[512];
+
+	snprintf(why, sizeof(why), "no SA, TSi or TSr payload, or not one proposal");
+	if (!sap || !tsi_p || !tsr_p || ikev2_proposals_from_sa(&sap->sa, chosen, 2) != 1 ||
+	    !proposal_is_acceptable_choice(&chosen[0], sa->req_offer, sa->req_noffer, why,
+					   sizeof(why)) ||
+	    chosen[0].spi_len != 4) {
+		log_notice(SUB_IKE, "CHILD SA #%u (%s): unacceptable answer: %s", c->serial,
+			   c->cfg->name, why);
+		return -1;
+	}
+	ntsi = ikev2_ts_from_payload(&tsi_p->ts, tsi, MODEL_MAX_TS);
+	ntsr = ikev2_ts_from_payload(&tsr_p->ts, tsr, MODEL_MAX_TS);
+	if (!ntsi || !ntsr || !ts_list_is_subset(tsi, ntsi, c->local_ts, c->nlocal_ts) ||
+	    !ts_list_is_subset(tsr, ntsr, c->remote_ts, c->nremote_ts)) {
+		log_notice(SUB_IKE,
+			   "CHILD SA #%u (%s): the responder's traffic selectors are not "
+			   "within ours (RFC 7296 2.9)",
+			   c->serial, c->cfg->name);
+		return -1;
+	}
+	if (transport != sa->req_transport) {
+		log_notice(SUB_IKE,
+			   "CHILD SA #%u (%s): we asked for %s mode, the responder chose "
+			   "%s mode",
+			   c->serial, c->cfg->name, sa->req_transport ? "transport" : "tunnel",
+			   transport ? "transport" : "tunnel");
+		return -1;
+	}
+	c->mode = transport ? CHILD_MODE_TRANSPORT : CHILD_MODE_TUNNEL;
+	c->proposal = chosen[0];
+	c->spi_out = (uint32_t)chosen[0].spi[0] << 24 | (uint32_t)chosen[0].spi[1] << 16 |
+		     (uint32_t)chosen[0].spi[2] << 8 | chosen[0].spi[3];
+	memcpy(c->local_ts, tsi, ntsi * sizeof(tsi[0]));
+	c->nlocal_ts = ntsi;
+	memcpy(c->remote_ts, tsr, ntsr * sizeof(tsr[0]));
+	c->nremote_ts = ntsr;
+	(void)e;
+	return 0;
+}
+
+/* --- the kernel --- */
+
+static void sa_common(const struct ikev2_ike_sa *sa, const struct child_sa *c, struct kernel_sa *k)
+{
+	const struct child_cfg *cfg = c->cfg;
+	const struct proposal_transform *esn = proposal_get(&c->proposal, IKEV2_TRANS_ESN);
+
+	memset(k, 0, sizeof(*k));
+	k->proto = ipproto(c->protocol);
+	k->mode = c->mode == CHILD_MODE_TRANSPORT ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
+	k->reqid = c->reqid;
+	k->esn = esn && esn->id == IKEV2_ESN_YES;
+	k->replay_window = cfg->replay_window ? cfg->replay_window : DEFAULT_REPLAY_WINDOW;
+	k->life.soft_seconds = cfg->rekey_time;
+	k->life.hard_seconds = cfg->life_time;
+	k->life.soft_bytes = cfg->rekey_bytes;
+	k->life.hard_bytes = cfg->life_bytes;
+	k->life.soft_packets = cfg->rekey_packets;
+	k->life.hard_packets = cfg->life_packets;
+	if (sa->sa.nat_local || sa->sa.nat_remote) { /* RFC 3948 */
+		k->encap_sport = sa->sa.local.port;
+		k->encap_dport = sa->sa.remote.port;
+	}
+	k->ike_serial = sa->sa.serial;
+	k->child_serial = c->serial;
+	k->conn_name = sa->sa.conn ? sa->sa.conn->name : "";
+	k->child_name = cfg->name;
+}
+
+/* The algorithms of c and their keys of one direction into k. */
+static int sa_algs(const struct child_sa *c, const struct secret *ek, const struct secret *ik,
+		   struct kernel_sa *k)
+{
+	const struct proposal_transform *te = proposal_get(&c->proposal, IKEV2_TRANS_ENCR);
+	const struct proposal_transform *ti = proposal_get(&c->proposal, IKEV2_TRANS_INTEG);
+	const struct encr_alg *ea = te ? encr_by_ikev2_id(te->id) : NULL;
+	const struct integ_alg *ia = ti && ti->id ? integ_by_ikev2_id(ti->id) : NULL;
+
+	if (ea) {
+		k->encr_alg = ea->xfrm_name;
+		k->encr_key = ek ? ek->data : NULL;
+		k->encr_key_len = ek ? ek->len : 0;
+		k->icv_bits = ea->aead ? ea->icv_len * 8u : 0;
+		k->ikev2_encr = ea->ikev2_id;
+		k->encr_key_bits = te->key_bits ? te->key_bits : ea->key_bits[0];
+		if (encr_esp_key_bits(ea, te->key_bits) != k->encr_key_len * 8)
+			return -EINVAL;
+	}
+	if (ia) {
+		k->integ_alg = ia->xfrm_name;
+		k->integ_key = ik ? ik->data : NULL;
+		k->integ_key_len = ik ? ik->len : 0;
+		k->integ_trunc_bits = ia->xfrm_trunc_bits;
+		k->ikev2_integ = ia->ikev2_id;
+	}
+	return (ea || ia) ? 0 : -ENOTSUP;
+}
+
+/* Policies of c, each (local TS, remote TS) pair of one family: out, in and
+ * for tunnel mode fwd. fn is add_policy or del_policy. */
+static int policies(struct ikev2_engine *e, const struct ikev2_ike_sa *sa, const struct child_sa *c,
+		    int (*fn)(void *ctx, const struct kernel_policy *p))
+{
+	static const enum kernel_dir dirs[] = {KERNEL_DIR_OUT, KERNEL_DIR_IN, KERNEL_DIR_FWD};
+	struct kernel_policy p;
+	size_t l, r, d;
+	int err = 0;
+
+	for (l = 0; l < c->nlocal_ts; l++)
+		for (r = 0; r < c->nremote_ts; r++) {
+			if (ts_family(&c->local_ts[l]) != ts_family(&c->remote_ts[r]))
+				continue;
+			for (d = 0; d < 3; d++) {
+				bool out = dirs[d] == KERNEL_DIR_OUT;
+
+				if (dirs[d] == KERNEL_DIR_FWD && c->mode == CHILD_MODE_TRANSPORT)
+					continue;
+				memset(&p, 0, sizeof(p));
+				p.src = out ? c->local_ts[l] : c->remote_ts[r];
+				p.dst = out ? c->remote_ts[r] : c->local_ts[l];
+				p.dir = dirs[d];
+				p.priority = c->cfg->priority;
+				p.reqid = c->reqid;
+				p.proto = ipproto(c->protocol);
+				p.mode = c->mode == CHILD_MODE_TRANSPORT ? KERNEL_MODE_TRANSPORT
+									 : KERNEL_MODE_TUNNEL;
+				p.tun_src = out ? sa->sa.local.addr : sa->sa.remote.addr;
+				p.tun_dst = out ? sa->sa.remote.addr : sa->sa.local.addr;
+				p.child_serial = c->serial;
+				p.conn_name = sa->sa.conn ? sa->sa.conn->name : "";
+				p.child_name = c->cfg->name;
+				if (fn(e->env.kernel->ctx, &p) < 0 && !err)
+					err = -EIO;
+			}
+		}
+	return err;
+}
+
+static size_t child_encr_len(const struct child_sa *c)
+{
+	const struct proposal_transform *te = proposal_get(&c->proposal, IKEV2_TRANS_ENCR);
+	const struct encr_alg *ea = te ? encr_by_ikev2_id(te->id) : NULL;
+
+	return ea ? encr_keymat_len(ea, te->key_bits) : 0;
+}
+
+static size_t child_integ_len(const struct child_sa *c)
+{
+	const struct proposal_transform *ti = proposal_get(&c->proposal, IKEV2_TRANS_INTEG);
+	const struct integ_alg *ia = ti && ti->id ? integ_by_ikev2_id(ti->id) : NULL;
+
+	return ia ? ia->key_len : 0;
+}
+
+static int install_sas(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
+		       const struct ikev2_child_keys *keys)
+{
+	const struct kernel_ops *ko = e->env.kernel;
+	bool i = sa->sa.initiator;
+	struct kernel_sa in, out;
+
+	sa_common(sa, c, &in);
+	sa_common(sa, c, &out);
+	/* RFC 7296 2.17: the _i keys protect initiator -> responder traffic */
+	if (sa_algs(c, i ? keys->encr_r : keys->encr_i, i ? keys->integ_r : keys->integ_i, &in) ||
+	    sa_algs(c, i ? keys->encr_i : keys->encr_r, i ? keys->integ_i : keys->integ_r, &out))
+		return -ENOTSUP;
+	in.spi = c->spi_in;
+	in.inbound = true;
+	in.update = true;
+	in.src = sa->sa.remote.addr;
+	in.dst = sa->sa.local.addr;
+	out.spi = c->spi_out;
+	out.src = sa->sa.local.addr;
+	out.dst = sa->sa.remote.addr;
+	if (c->mode == CHILD_MODE_TRANSPORT && c->nlocal_ts && c->nremote_ts) {
+		in.sel_src = out.sel_dst = c->remote_ts[0];
+		in.sel_dst = out.sel_src = c->local_ts[0];
+	}
+	if (ko->add_sa(ko->ctx, &in) < 0)
+		return -EIO;
+	c->installed_in = true;
+	if (ko->add_sa(ko->ctx, &out) < 0)
+		return -EIO;
+	c->installed_out = true;
+	return 0;
+}
+
+int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
+			struct span ni, struct span nr, const struct secret *g_ir, uint64_t now)
+{
+	struct ikev2_child_keys keys;
+	struct span gir;
+	char prop[PROPOSAL_STRLEN];
+	int r;
+
+	memset(&keys, 0, sizeof(keys));
+	if (g_ir)
+		gir = (struct span){g_ir->data, g_ir->len};
+	r = ikev2_child_keys_derive(sa->prf, sa->keys.sk_d, g_ir ? &gir : NULL, ni, nr,
+				    child_encr_len(c), child_integ_len(c), &keys);
+	if (r == 0)
+		r = install_sas(e, sa, c, &keys);
+	ikev2_child_keys_free(&keys);
+	if (r == 0) {
+		c->policies = true; /* from here on destroy removes them */
+		if (policies(e, sa, c, e->env.kernel->add_policy) < 0)
+			r = -EIO;
+	}
+	if (r < 0) {
+		log_err(SUB_IKE, "CHILD SA #%u (%s): installing in the kernel failed", c->serial,
+			c->cfg->name);
+		ikev2_child_destroy(e, sa, c);
+		return -1;
+	}
+	c->established_ms = now;
+	child_sa_set_state(c, CHILD_SA_STATE_INSTALLED);
+	log_notice(SUB_IKE, "CHILD SA #%u (%s) of IKE SA #%u installed: SPIs in %08x out %08x, %s",
+		   c->serial, c->cfg->name, sa->sa.serial, c->spi_in, c->spi_out,
+		   proposal_fmt(&c->proposal, prop, sizeof(prop)));
+	return 0;
+}
+
+void ikev2_child_destroy(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c)
+{
+	const struct kernel_ops *ko = e->env.kernel;
+	uint8_t proto = ipproto(c->protocol);
+
+	if (c->policies)
+		policies(e, sa, c, ko->del_policy);
+	if (c->spi_in)
+		ko->del_sa(ko->ctx, proto, c->spi_in, &sa->sa.local.addr);
+	if (c->installed_out)
+		ko->del_sa(ko->ctx, proto, c->spi_out, &sa->sa.remote.addr);
+	if (c->state != CHILD_SA_STATE_DEAD)
+		child_sa_set_state(c, CHILD_SA_STATE_DEAD);
+	sa_table_remove_child(&e->table, c);
+	ike_sa_remove_child(&sa->sa, c);
+	if (sa->req_child == c->serial)
+		sa->req_child = 0;
+	child_sa_free(c);
+}
+
+void ikev2_child_abort(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c)
+{
+	ikev2_child_destroy(e, sa, c);
+}

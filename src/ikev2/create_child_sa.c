@@ -1,0 +1,282 @@
+/* create_child_sa.c: the CREATE_CHILD_SA exchange for a new CHILD SA
+ * (RFC 7296 1.3.1, 2.17; PFS with KE when the ESP/AH proposal has a group):
+ *
+ *   Initiator                         Responder
+ *   HDR, SK {[N(USE_TRANSPORT_MODE)], SA, Ni, [KEi], TSi, TSr}  -->
+ *                                <--  HDR, SK {[N(USE_TRANSPORT_MODE)], SA, Nr,
+ *                                              [KEr], TSi, TSr}
+ *
+ * Rekeying (N(REKEY_SA), 1.3.3) and rekeying the IKE SA (1.3.2) are a later
+ * issue: such requests are answered with NO_ADDITIONAL_SAS.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/rand.h"
+#include "ikev2/exchange.h"
+#include "lib/log.h"
+
+#define NONCE_LEN 32
+
+static void put_ke(struct ikev2_enc *enc, const struct ikev2_kex *d)
+{
+	struct ikev2_ke ke;
+
+	memset(&ke, 0, sizeof(ke));
+	ke.group = d->group->id;
+	ke.data = (struct span){d->pub, d->group->pub_len};
+	ikev2_put_ke(enc, &ke);
+}
+
+static void cc_send(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now)
+{
+	struct child_sa *c = sa_table_find_child(&e->table, sa->req_child);
+	struct builder b;
+	struct ikev2_enc enc;
+	uint8_t first;
+	int r;
+
+	if (!c)
+		return;
+	if (sa->dh_req.group && (sa->dh_req.err || !sa->dh_req.pub)) {
+		log_err(SUB_IKE, "CHILD SA #%u (%s): DH key generation failed", c->serial,
+			c->cfg->name);
+		ikev2_child_abort(e, sa, c);
+		return;
+	}
+	bld_init(&b, 0);
+	ikev2_chain_encode_begin(&enc, &b);
+	ikev2_child_put_sa(&enc, sa, c, false);
+	ikev2_put_nonce(&enc, (struct span){sa->req_nonce, NONCE_LEN});
+	if (sa->dh_req.group)
+		put_ke(&enc, &sa->dh_req);
+	ikev2_child_put_ts(&enc, sa, c);
+	r = ikev2_chain_encode_end(&enc, &first);
+	if (r == 0)
+		r = ikev2_send_request(e, sa, IKEV2_EXCH_CREATE_CHILD_SA, bld_data(&b), bld_off(&b),
+				       first, now);
+	bld_free(&b);
+	if (r < 0)
+		ikev2_child_abort(e, sa, c);
+}
+
+enum ikev2_result ikev2_create_child_send(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					  const char *child_name, uint64_t now)
+{
+	const struct child_cfg *cfg = conn_cfg_child(sa->sa.conn, child_name);
+	const struct proposal_transform *dh;
+	struct child_sa *c;
+
+	if (!cfg) {
+		log_err(SUB_IKE, "IKE SA #%u: connection %s has no child '%s'", sa->sa.serial,
+			sa->sa.conn->name, child_name);
+		return IKEV2_FAIL;
+	}
+	c = ikev2_child_offer(e, sa, cfg, false);
+	if (!c || rand_bytes(sa->req_nonce, NONCE_LEN) < 0) {
+		if (c)
+			ikev2_child_abort(e, sa, c);
+		return IKEV2_FAIL;
+	}
+	log_info(SUB_IKE, "IKE SA #%u: creating CHILD SA #%u (%s)", sa->sa.serial, c->serial,
+		 cfg->name);
+	ikev2_dh_clear(&sa->dh_req);
+	sa->dh_req.group = NULL;
+	dh = sa->req_noffer ? proposal_get(&sa->req_offer[0], IKEV2_TRANS_DH) : NULL;
+	if (dh && dh->id) { /* PFS: our KE of the first proposal's group */
+		sa->dh_req.group = dh_group_by_id(dh->id);
+		if (!sa->dh_req.group ||
+		    ikev2_dh_submit(e, sa, &sa->dh_req, NULL, 0, NULL, cc_send) < 0) {
+			ikev2_child_abort(e, sa, c);
+			return IKEV2_FAIL;
+		}
+		return IKEV2_OK;
+	}
+	cc_send(e, sa, now);
+	return IKEV2_OK;
+}
+
+static void put_answer(struct ikev2_enc *reply, struct ikev2_ike_sa *sa, struct child_sa *c)
+{
+	ikev2_child_put_sa(reply, sa, c, false);
+	ikev2_put_nonce(reply, (struct span){sa->resp_nonce, NONCE_LEN});
+	if (sa->dh_resp.group && sa->dh_resp.pub)
+		put_ke(reply, &sa->dh_resp);
+	ikev2_child_put_ts(reply, sa, c);
+}
+
+/* Second pass of the responder: the DH job finished. */
+static enum ikev2_result cc_respond_pfs(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					struct ikev2_rx *rx, struct ikev2_enc *reply)
+{
+	const struct ikev2_payload *ni = ikev2_msg_find(rx->msg, IKEV2_PL_NONCE, NULL);
+	struct child_sa *c = sa_table_find_child(&e->table, sa->resp_child);
+	enum ikev2_result res = IKEV2_OK;
+
+	sa->resp_child = 0;
+	if (!c)
+		return IKEV2_IGNORE;
+	if (sa->dh_resp.err || !sa->dh_resp.shared) {
+		log_notice(SUB_IKE, "CHILD SA #%u (%s): the peer's KE value was refused", c->serial,
+			   c->cfg->name);
+		ikev2_child_abort(e, sa, c);
+		ikev2_put_notify_data(reply, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		res = IKEV2_FAIL;
+	} else if (ikev2_child_install(e, sa, c, ni->nonce,
+				       (struct span){sa->resp_nonce, NONCE_LEN}, sa->dh_resp.shared,
+				       rx->now) < 0) {
+		ikev2_put_notify_data(reply, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		res = IKEV2_FAIL;
+	} else {
+		put_answer(reply, sa, c);
+	}
+	ikev2_dh_clear(&sa->dh_resp);
+	sa->dh_resp.group = NULL;
+	return res;
+}
+
+/* SK{SA, Ni, [KEi], TSi, TSr} --> SK{SA, Nr, [KEr], TSi, TSr} */
+static enum ikev2_result create_child_sa_inI_outR(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+						  struct ikev2_rx *rx, struct ikev2_enc *reply)
+{
+	const struct ikev2_msg *m = rx->msg;
+	const struct ikev2_payload *ni = ikev2_msg_find(m, IKEV2_PL_NONCE, NULL);
+	const struct ikev2_payload *ke = ikev2_msg_find(m, IKEV2_PL_KE, NULL);
+	struct child_sa *c;
+	uint16_t group;
+
+	if (sa->saved_req.buf)
+		return cc_respond_pfs(e, sa, rx, reply);
+	if (ikev2_msg_find_notify(m, IKEV2_N_REKEY_SA) || !ikev2_msg_find(m, IKEV2_PL_TSI, NULL)) {
+		log_notice(SUB_IKE,
+			   "IKE SA #%u: the peer asks to rekey; rekeying is not "
+			   "implemented yet: NO_ADDITIONAL_SAS",
+			   sa->sa.serial);
+		ikev2_put_notify_data(reply, IKEV2_N_NO_ADDITIONAL_SAS, NULL, 0);
+		return IKEV2_FAIL;
+	}
+	c = ikev2_child_respond(e, sa, rx, false, reply, &group);
+	if (!c)
+		return IKEV2_FAIL;
+	if (rand_bytes(sa->resp_nonce, NONCE_LEN) < 0) {
+		ikev2_child_abort(e, sa, c);
+		return IKEV2_FATAL;
+	}
+	ikev2_dh_clear(&sa->dh_resp);
+	sa->dh_resp.group = NULL;
+	if (group) {
+		uint8_t g[2] = {(uint8_t)(group >> 8), (uint8_t)group};
+
+		if (!ke || ke->ke.group != group || !dh_group_by_id(group) ||
+		    ke->ke.data.len != dh_group_by_id(group)->pub_len) {
+			/* RFC 7296 1.3: tell the initiator which group we chose */
+			log_info(SUB_IKE, "CHILD SA #%u (%s): KE group %u wanted, the peer sent %u",
+				 c->serial, c->cfg->name, group, ke ? ke->ke.group : 0);
+			ikev2_child_abort(e, sa, c);
+			ikev2_put_notify_data(reply, IKEV2_N_INVALID_KE_PAYLOAD, g, sizeof(g));
+			return IKEV2_FAIL;
+		}
+		sa->dh_resp.group = dh_group_by_id(group);
+		sa->resp_child = c->serial;
+		if (ikev2_save(&sa->saved_req, rx) < 0 ||
+		    ikev2_dh_submit(e, sa, &sa->dh_resp, ke->ke.data.p, ke->ke.data.len,
+				    &sa->saved_req, NULL) < 0) {
+			ikev2_child_abort(e, sa, c);
+			ikev2_saved_clear(&sa->saved_req);
+			ikev2_put_notify_data(reply, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
+			return IKEV2_FAIL;
+		}
+		return IKEV2_SUSPEND;
+	}
+	if (ikev2_child_install(e, sa, c, ni->nonce, (struct span){sa->resp_nonce, NONCE_LEN}, NULL,
+				rx->now) < 0) {
+		ikev2_put_notify_data(reply, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return IKEV2_FAIL;
+	}
+	put_answer(reply, sa, c);
+	return IKEV2_OK;
+}
+
+/* SK{SA, Nr, [KEr], TSi, TSr}: install the CHILD SA (after the DH job with PFS) */
+static enum ikev2_result create_child_sa_inR(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					     struct ikev2_rx *rx, struct ikev2_enc *reply)
+{
+	const struct ikev2_msg *m = rx->msg;
+	const struct ikev2_payload *nr = ikev2_msg_find(m, IKEV2_PL_NONCE, NULL);
+	const struct ikev2_payload *ke = ikev2_msg_find(m, IKEV2_PL_KE, NULL);
+	const struct ikev2_payload *err = ikev2_error_notify(m);
+	struct child_sa *c = sa_table_find_child(&e->table, sa->req_child);
+	const struct proposal_transform *dh;
+	const struct secret *g_ir = NULL;
+	char nb[64];
+
+	(void)reply;
+	if (!c)
+		return IKEV2_OK;
+	if (sa->saved_resp.buf) {
+		ikev2_saved_clear(&sa->saved_resp);
+		if (sa->dh_req.err || !sa->dh_req.shared) {
+			log_notice(SUB_IKE,
+				   "CHILD SA #%u (%s): the responder's KE value was refused",
+				   c->serial, c->cfg->name);
+			ikev2_child_abort(e, sa, c);
+			return IKEV2_FAIL;
+		}
+		g_ir = sa->dh_req.shared;
+	} else if (err || !nr) {
+		log_notice(SUB_IKE, "CHILD SA #%u (%s) not created: the peer answered %s",
+			   c->serial, c->cfg->name,
+			   err ? ikev2_notify_name(err->n.type, nb, sizeof(nb))
+			       : "without a nonce");
+		ikev2_child_abort(e, sa, c);
+		return IKEV2_FAIL;
+	} else if (ikev2_child_accept(e, sa, c, rx) < 0) {
+		ikev2_child_abort(e, sa, c);
+		return IKEV2_FAIL;
+	} else if ((dh = proposal_get(&c->proposal, IKEV2_TRANS_DH)) && dh->id) {
+		if (!ke || !sa->dh_req.group || ke->ke.group != dh->id ||
+		    dh->id != sa->dh_req.group->id) {
+			log_notice(SUB_IKE,
+				   "CHILD SA #%u (%s): the responder chose KE group %u but "
+				   "sent %s",
+				   c->serial, c->cfg->name, dh->id, ke ? "another KE" : "no KE");
+			ikev2_child_abort(e, sa, c);
+			return IKEV2_FAIL;
+		}
+		if (ikev2_save(&sa->saved_resp, rx) < 0 ||
+		    ikev2_dh_submit(e, sa, &sa->dh_req, ke->ke.data.p, ke->ke.data.len,
+				    &sa->saved_resp, NULL) < 0) {
+			ikev2_saved_clear(&sa->saved_resp);
+			ikev2_child_abort(e, sa, c);
+			return IKEV2_FAIL;
+		}
+		return IKEV2_SUSPEND;
+	}
+	sa->req_child = 0;
+	ikev2_child_install(e, sa, c, (struct span){sa->req_nonce, NONCE_LEN}, nr->nonce, g_ir,
+			    rx->now);
+	ikev2_dh_clear(&sa->dh_req);
+	sa->dh_req.group = NULL;
+	return IKEV2_OK;
+}
+
+/* The CREATE_CHILD_SA transitions (RFC 7296 1.3.1). */
+const struct ikev2_transition ikev2_create_child_sa_transitions[] = {
+	/* handler                 exchange                    response states
+	 *   required payloads
+	 *   optional payloads */
+	{"create_child_sa_inI_outR", IKEV2_EXCH_CREATE_CHILD_SA, false,
+	 IKEV2_ST(IKE_SA_STATE_ESTABLISHED), IKEV2_PLB(IKEV2_PL_SA) | IKEV2_PLB(IKEV2_PL_NONCE),
+	 IKEV2_PLB(IKEV2_PL_N) | IKEV2_PLB(IKEV2_PL_KE) | IKEV2_PLB(IKEV2_PL_TSI) |
+		 IKEV2_PLB(IKEV2_PL_TSR) | IKEV2_PLB(IKEV2_PL_V),
+	 create_child_sa_inI_outR},
+	{"create_child_sa_inR", IKEV2_EXCH_CREATE_CHILD_SA, true,
+	 IKEV2_ST(IKE_SA_STATE_ESTABLISHED) | IKEV2_ST(IKE_SA_STATE_DELETING),
+	 IKEV2_PLB(IKEV2_PL_SA) | IKEV2_PLB(IKEV2_PL_NONCE),
+	 IKEV2_PLB(IKEV2_PL_N) | IKEV2_PLB(IKEV2_PL_KE) | IKEV2_PLB(IKEV2_PL_TSI) |
+		 IKEV2_PLB(IKEV2_PL_TSR) | IKEV2_PLB(IKEV2_PL_V),
+	 create_child_sa_inR},
+};
+const size_t ikev2_create_child_sa_ntransitions =
+	sizeof(ikev2_create_child_sa_transitions) / sizeof(ikev2_create_child_sa_transitions[0]);

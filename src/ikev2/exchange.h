@@ -1,0 +1,367 @@
+/* exchange.h: what the IKEv2 engine's files share (not for the daemon:
+ * engine.h is the public API).
+ *
+ * Flow of a received message (engine.c): decode the header and the outer
+ * payloads -> find the SA by SPIs (an IKE_SA_INIT request without one goes
+ * to ike_sa_init_request()) -> message ID window: a retransmitted request
+ * gets the cached response, anything else out of window is dropped -> SK
+ * payload: ICV checked, then decrypted, then the inner chain decoded (sk.c)
+ * -> payload rules (wire/ikev2_rules.h) -> the transition whose exchange,
+ * direction and state fit (the tables at the end of each exchange file) ->
+ * its handler -> the result (table below) says what is sent and deleted.
+ */
+#ifndef OAK_IKEV2_EXCHANGE_H
+#define OAK_IKEV2_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/dh.h"
+#include "crypto/encr.h"
+#include "crypto/ikev2_keys.h"
+#include "crypto/integ.h"
+#include "crypto/prf.h"
+#include "ike/env.h"
+#include "ike/ike_sa.h"
+#include "ike/sa_table.h"
+#include "ike/timers.h"
+#include "ikev2/engine.h"
+#include "lib/builder.h"
+#include "wire/ikev2.h"
+
+/* What a handler tells the engine, libreswan's stf_status idea.
+ *
+ *  result   | request (we answer)                  | response (we asked)
+ *  ---------+--------------------------------------+---------------------------------
+ *  OK       | send the reply built, cache it,      | done; the next queued request
+ *           | advance the peer's message ID        | of the SA may start
+ *  SUSPEND  | a crypto job runs; send nothing now; | the same; the job's done
+ *           | a retransmission is dropped; the     | re-runs the handler on the
+ *           | job's done re-runs the handler       | saved message
+ *  IGNORE   | as if never received: nothing sent,  | as if never received: our
+ *           | nothing cached, ID not advanced      | request stays outstanding
+ *  FAIL     | send the reply built (an error       | the exchange failed (logged);
+ *           | notify), cache it; the IKE SA stays  | the IKE SA stays
+ *  FATAL    | send the reply built (an error       | delete the IKE SA (no message)
+ *           | notify), then delete the IKE SA      |
+ */
+enum ikev2_result {
+	IKEV2_OK = 0,
+	IKEV2_SUSPEND,
+	IKEV2_IGNORE,
+	IKEV2_FAIL,
+	IKEV2_FATAL,
+};
+
+/* A DH exchange of one direction (our request / the peer's request): the
+ * key pair, the peer's value and the shared secret once the job ran. */
+struct ikev2_kex {
+	const struct dh_group *group;
+	struct dh_key *key;
+	uint8_t *pub; /* our public value, group->pub_len bytes */
+	struct secret *shared;
+	bool busy; /* a job is running */
+	int err;   /* of the last job */
+};
+
+/* A saved message, to re-run its handler when a job finishes. */
+struct ikev2_saved {
+	uint8_t *buf;
+	size_t len;
+	struct ip_endpoint local, remote;
+};
+
+/* Requests waiting for the window (RFC 7296 2.3: we use size 1). */
+enum ikev2_task_kind {
+	IKEV2_TASK_CREATE_CHILD, /* CREATE_CHILD_SA for child cfg `name` */
+	IKEV2_TASK_DELETE_CHILD, /* INFORMATIONAL with D of CHILD SA `serial` */
+	IKEV2_TASK_DELETE_IKE,	 /* INFORMATIONAL with D(IKE) */
+};
+
+struct ikev2_task {
+	enum ikev2_task_kind kind;
+	uint32_t serial;
+	char name[MODEL_NAME_MAX];
+};
+
+#define IKEV2_TASKS_MAX 8
+
+/* The IKE SA as the IKEv2 engine keeps it: the common part first. */
+struct ikev2_ike_sa {
+	struct ike_sa sa;
+	struct ikev2_ike_sa *next_dead; /* engine's list of SAs to free */
+	/* negotiated transforms (from sa.proposal) */
+	const struct encr_alg *encr;
+	uint16_t encr_key_bits;
+	const struct integ_alg *integ; /* NULL with AEAD */
+	const struct prf_alg *prf;
+	struct ikev2_ike_keys keys;
+	bool have_keys;
+	/* IKE_SA_INIT */
+	uint8_t ni[IKEV2_NONCE_MAX_LEN], nr[IKEV2_NONCE_MAX_LEN];
+	size_t ni_len, nr_len;
+	uint8_t *init_req, *init_resp; /* RealMessage1, RealMessage2 (RFC 7296 2.15) */
+	size_t init_req_len, init_resp_len;
+	uint8_t cookie[64];
+	size_t cookie_len;
+	unsigned cookie_tries, ke_tries;
+	struct ikev2_kex dh_req;  /* for exchanges we start */
+	struct ikev2_kex dh_resp; /* for exchanges the peer starts */
+	struct ikev2_saved saved_req, saved_resp;
+	/* message IDs (RFC 7296 2.2) */
+	uint32_t next_req_id; /* of our next request */
+	uint32_t peer_req_id; /* the peer's next request must carry this */
+	bool req_busy;	      /* the peer's request peer_req_id is being handled */
+	uint8_t *out_buf;     /* our outstanding request, for retransmission */
+	size_t out_len;
+	bool out_active;
+	uint8_t out_exchange;
+	uint32_t out_id;
+	unsigned out_tries;
+	uint64_t out_deadline;
+	uint8_t *resp_buf; /* the response to peer_req_id - 1 (the response cache) */
+	size_t resp_len;
+	bool have_resp;
+	/* the exchange we started: which CHILD SA it negotiates (0 none) and
+	 * its nonce and proposals as offered (to check the choice) */
+	uint32_t req_child;
+	uint8_t req_nonce[32];
+	struct proposal req_offer[PROPOSAL_MAX];
+	size_t req_noffer;
+	bool req_transport;
+	const struct child_cfg *req_child_cfg;
+	uint32_t req_delete_child; /* the CHILD SA our INFORMATIONAL deletes */
+	/* the peer's CREATE_CHILD_SA being answered (while its DH job runs) */
+	uint32_t resp_child;
+	uint8_t resp_nonce[32];
+	/* queue of requests to start */
+	struct ikev2_task tasks[IKEV2_TASKS_MAX];
+	unsigned ntasks;
+	/* what the peer told us */
+	bool peer_initial_contact;
+	uint16_t peer_sig_hashes; /* bit n: RFC 7427 hash n offered */
+	bool auth_failed_sent;
+};
+
+struct ikev2_engine {
+	struct ike_env env;
+	struct oak_config *config; /* our reference */
+	struct sa_table table;
+	struct timers timers;
+	struct ikev2_ike_sa *dead; /* removed from the table, freed at the end of the call */
+	uint32_t next_reqid;
+	/* RFC 7296 2.6: cookie secrets, the current and the one before */
+	uint8_t cookie_secret[2][32];
+	uint8_t cookie_version; /* of cookie_secret[0] */
+	uint64_t cookie_rotate_ms;
+	bool cookie_ready;
+	struct ikev2_msg msg; /* decode scratch for the message being handled */
+	unsigned depth;	      /* nesting of public calls (reaping happens at 0) */
+	uint64_t now;	      /* time given to the latest public call */
+};
+
+/* A received message being handled (all borrowed). */
+struct ikev2_rx {
+	struct ikev2_msg *msg;
+	const uint8_t *buf;
+	size_t len;
+	struct ip_endpoint local, remote;
+	uint64_t now;
+};
+
+/* A transition: the row of an exchange file's table. Payload sets are bit
+ * masks of IKEV2_PLB(type). */
+typedef enum ikev2_result ikev2_handler_fn(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					   struct ikev2_rx *rx, struct ikev2_enc *reply);
+
+struct ikev2_transition {
+	const char *name; /* the handler's name, for logs */
+	uint8_t exchange;
+	bool response;	 /* handles the answer to our request; else a request */
+	unsigned states; /* IKEV2_ST(state) bits it may run in */
+	uint32_t required, optional;
+	ikev2_handler_fn *handler;
+};
+
+#define IKEV2_PLB(t) (1u << ((t)-32))
+#define IKEV2_ST(s)  (1u << (s))
+
+extern const struct ikev2_transition ikev2_ike_sa_init_transitions[];
+extern const size_t ikev2_ike_sa_init_ntransitions;
+extern const struct ikev2_transition ikev2_ike_auth_transitions[];
+extern const size_t ikev2_ike_auth_ntransitions;
+extern const struct ikev2_transition ikev2_create_child_sa_transitions[];
+extern const size_t ikev2_create_child_sa_ntransitions;
+extern const struct ikev2_transition ikev2_informational_transitions[];
+extern const size_t ikev2_informational_ntransitions;
+
+static inline struct ikev2_ike_sa *ikev2_sa_of(struct ike_sa *sa)
+{
+	return (struct ikev2_ike_sa *)(void *)sa; /* sa is the first member */
+}
+
+/* --- engine.c --- */
+
+/* Bracket every entry from outside (API call, job completion): SAs deleted
+ * inside are freed when the outermost call leaves. */
+void ikev2_enter(struct ikev2_engine *e);
+void ikev2_leave(struct ikev2_engine *e);
+
+/* A new SA in the table (state NEW) with a fresh own SPI; a responder
+ * passes the peer's SPIi. NULL on failure. */
+struct ikev2_ike_sa *ikev2_sa_create(struct ikev2_engine *e, bool initiator,
+				     const struct ip_endpoint *local,
+				     const struct ip_endpoint *remote, const uint8_t *peer_spi_i,
+				     uint64_t now);
+/* Remove the SA: its CHILD SAs out of the kernel, its timers cancelled, state
+ * DEAD, out of the table; freed when the current engine call returns. `why`
+ * is logged (NULL: nothing logged). */
+void ikev2_sa_delete(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const char *why);
+struct ikev2_ike_sa *ikev2_sa_by_serial(struct ikev2_engine *e, uint32_t serial);
+/* Handle a message for sa: message ID window (a retransmitted request gets
+ * the cached response), decryption, rules, the transition's handler. */
+void ikev2_dispatch(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct ikev2_rx *rx);
+/* Seal (encrypt unless IKE_SA_INIT) and send a request with the payload
+ * chain in b; it becomes the outstanding request, retransmitted until
+ * answered. 0 or negative errno (logged). */
+int ikev2_send_request(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint8_t exchange,
+		       const uint8_t *chain, size_t chain_len, uint8_t first, uint64_t now);
+/* Send an INFORMATIONAL request once, without waiting for an answer (used
+ * when deleting everything at shutdown or after a failed AUTH). */
+void ikev2_send_oneshot(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const uint8_t *chain,
+			size_t chain_len, uint8_t first);
+/* Queue a request for when the window is free and start it if it is. */
+int ikev2_task_add(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const struct ikev2_task *t,
+		   uint64_t now);
+/* Submit a DH job: keygen when d->key is NULL, derive when peer is given
+ * (copied). The saved message (may be NULL for none) is re-handled when it
+ * finishes; with none, `resume` is called instead. 0 or negative errno. */
+int ikev2_dh_submit(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct ikev2_kex *d,
+		    const uint8_t *peer, size_t peer_len, struct ikev2_saved *saved,
+		    void (*resume)(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now));
+void ikev2_dh_clear(struct ikev2_kex *d);
+/* Save the message being handled for a job's resumption. 0 or -ENOMEM. */
+int ikev2_save(struct ikev2_saved *s, const struct ikev2_rx *rx);
+void ikev2_saved_clear(struct ikev2_saved *s);
+/* Current config and daemon settings. */
+const struct daemon_cfg *ikev2_daemon_cfg(const struct ikev2_engine *e);
+uint32_t ikev2_new_reqid(struct ikev2_engine *e);
+
+/* --- sk.c (RFC 7296 3.14, RFC 5282) --- */
+
+/* The whole message: header (I flag by our role, R flag for a response)
+ * and an SK payload holding the chain. (caller frees *out) 0 or -errno. */
+int ikev2_sk_seal(const struct ikev2_ike_sa *sa, uint8_t exchange, bool response, uint32_t msg_id,
+		  const uint8_t *chain, size_t chain_len, uint8_t first, uint8_t **out,
+		  size_t *out_len);
+/* Check the ICV of the SK payload of msg (decoded from buf), decrypt it and
+ * decode the inner chain into msg. *plain (caller frees) holds the
+ * decrypted bytes msg now borrows from. 0; -EBADMSG ICV or padding wrong
+ * (nothing believed: drop); -EPROTO inner chain malformed (err says why:
+ * INVALID_SYNTAX); -ENOTSUP unsupported critical inner payload. */
+int ikev2_sk_open(const struct ikev2_ike_sa *sa, struct ikev2_msg *msg, const uint8_t *buf,
+		  size_t len, uint8_t **plain, struct wire_err *err);
+/* The unencrypted message: header and the chain (IKE_SA_INIT). */
+int ikev2_plain_seal(const uint8_t spi_i[8], const uint8_t spi_r[8], uint8_t exchange,
+		     uint8_t flags, uint32_t msg_id, const uint8_t *chain, size_t chain_len,
+		     uint8_t first, uint8_t **out, size_t *out_len);
+
+/* --- payloads.c: wire <-> values --- */
+
+/* The proposals of an SA payload (at most max; proposals or transforms
+ * beyond the limits of struct proposal are dropped, logged at debug). */
+size_t ikev2_proposals_from_sa(const struct ikev2_sa *sa, struct proposal *out, size_t max);
+/* Put an SA payload with these proposals, numbered 1.. (or by their num
+ * when keep_num), each with spi (may be NULL) of spi_len bytes;
+ * skip_ke leaves KE transforms out (IKE_AUTH CHILD SA, RFC 7296 1.2). */
+int ikev2_put_proposals(struct ikev2_enc *enc, const struct proposal *p, size_t n,
+			const uint8_t *spi, size_t spi_len, bool keep_num, bool skip_ke);
+/* Our ID payload body (type + data) for an identity, or the address when it
+ * is %any. */
+void ikev2_id_for(const struct ident *cfg_id, const struct ip_addr *addr, struct ident *out);
+/* Traffic selectors <-> TS payload. */
+int ikev2_put_ts_list(struct ikev2_enc *enc, uint8_t pl_type, const struct ts *ts, size_t n);
+size_t ikev2_ts_from_payload(const struct ikev2_ts_list *l, struct ts *out, size_t max);
+/* A notify with data (no SPI). */
+int ikev2_put_notify_data(struct ikev2_enc *enc, uint16_t type, const void *data, size_t len);
+/* RFC 7296 2.23: SHA-1(SPIi | SPIr | IP | port) into out[20]. */
+int ikev2_nat_hash(const uint8_t spi_i[8], const uint8_t spi_r[8], const struct ip_endpoint *ep,
+		   uint8_t out[20]);
+/* The first error notify (type < 16384) of msg, or NULL. */
+const struct ikev2_payload *ikev2_error_notify(const struct ikev2_msg *m);
+const char *ikev2_notify_name(uint16_t type, char *buf, size_t len);
+
+/* --- ike_sa_init.c --- */
+
+/* An IKE_SA_INIT request for which no SA exists (RFC 7296 1.2, 2.6). */
+void ikev2_ike_sa_init_request(struct ikev2_engine *e, struct ikev2_rx *rx);
+/* Start an IKE SA as initiator for conn (borrowed from e's config),
+ * negotiating child (may be NULL) in IKE_AUTH. */
+int ikev2_ike_sa_init_start(struct ikev2_engine *e, const struct conn_cfg *conn,
+			    const struct child_cfg *child, uint64_t now, uint32_t *serial);
+/* The transforms of sa->sa.proposal into sa (encr, integ, prf). 0 or
+ * -ENOTSUP (logged) when one is missing or unimplemented. */
+int ikev2_sa_algs(struct ikev2_ike_sa *sa);
+/* Derive the IKE SA keys from dh shared secret and nonces; keylog them. */
+int ikev2_ike_keys(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const struct secret *g_ir);
+
+/* --- ike_auth.c --- */
+
+/* Build and send the initiator's IKE_AUTH request. */
+enum ikev2_result ikev2_ike_auth_send_request(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					      uint64_t now);
+
+/* --- child.c: CHILD SAs (RFC 7296 1.3, 2.9, 2.17) --- */
+
+/* Our TS for a child: configured, or the IKE address when dynamic. */
+size_t ikev2_child_local_ts(const struct ikev2_ike_sa *sa, const struct child_cfg *c,
+			    struct ts *out, size_t max);
+size_t ikev2_child_remote_ts(const struct ikev2_ike_sa *sa, const struct child_cfg *c,
+			     struct ts *out, size_t max);
+/* Initiator: a new CHILD SA for cfg in sa (state CREATING) with its
+ * inbound SPI allocated, its offer in sa->req_offer (without KE when
+ * ike_auth, RFC 7296 1.2) and the TS it proposes. NULL on failure (logged). */
+struct child_sa *ikev2_child_offer(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				   const struct child_cfg *cfg, bool ike_auth);
+/* Put [N(USE_TRANSPORT_MODE)] and SA: our offer (initiator) or the chosen
+ * proposal (responder), with our inbound SPI. */
+void ikev2_child_put_sa(struct ikev2_enc *enc, const struct ikev2_ike_sa *sa,
+			const struct child_sa *c, bool ike_auth);
+/* Put TSi and TSr (TSi is the initiator's side of the traffic). */
+void ikev2_child_put_ts(struct ikev2_enc *enc, const struct ikev2_ike_sa *sa,
+			const struct child_sa *c);
+/* Responder: pick the child cfg (by TS), the proposal and the mode for the
+ * request in rx; the new CHILD SA has both SPIs. On failure an error notify
+ * (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE...) goes into reply and NULL is
+ * returned (the IKE SA stays). *ke_group gets the chosen proposal's KE
+ * group (0: none; always 0 for ike_auth). */
+struct child_sa *ikev2_child_respond(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				     struct ikev2_rx *rx, bool ike_auth, struct ikev2_enc *reply,
+				     uint16_t *ke_group);
+/* Initiator: check the responder's choice in rx for child c (proposal,
+ * TS, mode). 0, or -1 (logged) when it is not acceptable. */
+int ikev2_child_accept(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
+		       struct ikev2_rx *rx);
+/* KEYMAT and install: inbound and outbound SA and policies. ni/nr of the
+ * creating exchange; g_ir NULL without PFS. 0 or -1 (logged; nothing left
+ * in the kernel). */
+int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
+			struct span ni, struct span nr, const struct secret *g_ir, uint64_t now);
+/* Everything of c out of the kernel, then c out of the table and its IKE SA,
+ * freed. */
+void ikev2_child_destroy(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c);
+/* Drop a CHILD SA that never got installed (release its SPI). */
+void ikev2_child_abort(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c);
+
+/* --- create_child_sa.c / informational.c --- */
+
+enum ikev2_result ikev2_create_child_send(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					  const char *child_name, uint64_t now);
+enum ikev2_result ikev2_informational_send_delete_child(struct ikev2_engine *e,
+							struct ikev2_ike_sa *sa,
+							uint32_t child_serial, uint64_t now);
+enum ikev2_result ikev2_informational_send_delete_ike(struct ikev2_engine *e,
+						      struct ikev2_ike_sa *sa, uint64_t now);
+
+#endif

@@ -1,0 +1,120 @@
+/* Tests of the SA table and the state choke point: lookups by SPIs, by the
+ * peer's SPIi and address, by serial; half-open counting; legal and illegal
+ * state changes with their log lines. */
+#include "testutil.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/ike_sa.h"
+#include "ike/sa_table.h"
+#include "lib/log.h"
+
+static struct ike_sa *mk(struct sa_table *t, bool initiator, uint8_t own, uint8_t peer,
+			 const char *remote)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+
+	assert_non_null(sa);
+	ike_sa_init(sa, 2, initiator, 0);
+	sa->serial = sa_table_new_serial(t);
+	memset(initiator ? sa->spi_i : sa->spi_r, own, 8);
+	memset(initiator ? sa->spi_r : sa->spi_i, peer, 8);
+	assert_int_equal(ip_addr_parse(remote, &sa->remote.addr), 0);
+	sa_table_add(t, sa);
+	return sa;
+}
+
+static void test_lookups(void **state)
+{
+	struct sa_table t;
+	struct ike_sa *ini, *res;
+	uint8_t a[8], b[8], z[8] = {0};
+	struct ip_addr peer;
+
+	(void)state;
+	assert_int_equal(sa_table_init(&t), 0);
+	ini = mk(&t, true, 0x11, 0, "192.0.2.2");
+	res = mk(&t, false, 0x22, 0x33, "192.0.2.3");
+	memset(a, 0x11, 8);
+	memset(b, 0x22, 8);
+	/* an IKE_SA_INIT answer to our request: SPIr still unknown to us */
+	memset(b, 0x44, 8);
+	assert_ptr_equal(sa_table_find(&t, a, b, false), ini);
+	/* the wrong direction does not match */
+	assert_null(sa_table_find(&t, a, b, true));
+	/* a request to our responder SA: ours is SPIr, the peer's must match */
+	memset(a, 0x33, 8);
+	memset(b, 0x22, 8);
+	assert_ptr_equal(sa_table_find(&t, a, b, true), res);
+	memset(a, 0x34, 8);
+	assert_null(sa_table_find(&t, a, b, true));
+	assert_null(sa_table_find(&t, a, z, true));
+	/* a retransmitted IKE_SA_INIT finds the SA it made, from that address only */
+	memset(a, 0x33, 8);
+	ip_addr_parse("192.0.2.3", &peer);
+	assert_ptr_equal(sa_table_find_init(&t, a, &peer), res);
+	ip_addr_parse("192.0.2.4", &peer);
+	assert_null(sa_table_find_init(&t, a, &peer));
+	assert_ptr_equal(sa_table_find_serial(&t, ini->serial), ini);
+	assert_ptr_equal(sa_table_find_serial(&t, res->serial), res);
+	assert_int_equal(sa_table_count(&t), 2);
+	memset(a, 0x11, 8);
+	assert_true(sa_table_spi_in_use(&t, a));
+	sa_table_remove(&t, ini);
+	assert_false(sa_table_spi_in_use(&t, a));
+	assert_null(sa_table_find_serial(&t, ini->serial));
+	sa_table_remove(&t, res);
+	assert_int_equal(sa_table_count(&t), 0);
+	free(ini);
+	free(res);
+	sa_table_free(&t);
+}
+
+static void test_states_and_half_open(void **state)
+{
+	struct sa_table t;
+	struct ike_sa *res, *ini;
+
+	(void)state;
+	log_set_all(LVL_INFO);
+	assert_int_equal(sa_table_init(&t), 0);
+	res = mk(&t, false, 0x22, 0x33, "192.0.2.3");
+	ini = mk(&t, true, 0x11, 0, "192.0.2.2");
+	assert_int_equal(sa_table_half_open(&t), 1); /* only the responder counts */
+	logcap_start();
+	assert_int_equal(ike_sa_set_state(res, IKE_SA_STATE_INIT_R), 0);
+	assert_true(logcap_contains("IKE SA #1 192.0.2.3: NEW -> INIT_R"));
+	assert_int_equal(sa_table_half_open(&t), 1);
+	/* a responder cannot become an initiator-side state */
+	assert_int_equal(ike_sa_set_state(res, IKE_SA_STATE_AUTH_I), -EINVAL);
+	assert_true(logcap_contains("illegal state change INIT_R -> AUTH_I refused"));
+	assert_int_equal(res->state, IKE_SA_STATE_INIT_R);
+	assert_int_equal(ike_sa_set_state(res, IKE_SA_STATE_ESTABLISHED), 0);
+	assert_int_equal(sa_table_half_open(&t), 0);
+	assert_int_equal(t.count[IKE_SA_STATE_ESTABLISHED], 1);
+	assert_int_equal(ike_sa_set_state(ini, IKE_SA_STATE_ESTABLISHED), -EINVAL);
+	assert_int_equal(ike_sa_set_state(res, IKE_SA_STATE_DEAD), 0);
+	assert_int_equal(ike_sa_set_state(res, IKE_SA_STATE_ESTABLISHED), -EINVAL);
+	logcap_stop();
+	assert_false(ike_sa_state_legal(IKE_SA_STATE_DEAD, IKE_SA_STATE_NEW));
+	assert_true(child_sa_state_legal(CHILD_SA_STATE_CREATING, CHILD_SA_STATE_INSTALLED));
+	assert_false(child_sa_state_legal(CHILD_SA_STATE_DELETING, CHILD_SA_STATE_INSTALLED));
+	sa_table_remove(&t, res);
+	sa_table_remove(&t, ini);
+	assert_int_equal(sa_table_half_open(&t), 0);
+	free(res);
+	free(ini);
+	sa_table_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lookups),
+		cmocka_unit_test(test_states_and_half_open),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
