@@ -280,7 +280,10 @@ int ikev2_put_sk(struct ikev2_enc *e, uint8_t first_inner, const uint8_t *body, 
 int ikev2_put_skf(struct ikev2_enc *e, uint8_t first_inner, uint16_t frag_num, uint16_t frag_total,
 		  const uint8_t *body, size_t len, size_t *body_off)
 {
-	struct ikev2_payload p = {.type = IKEV2_PL_SKF, .sk = {first_inner, frag_num, frag_total}};
+	struct ikev2_payload p = {
+		.type = IKEV2_PL_SKF,
+		.sk = {.inner = first_inner, .frag_num = frag_num, .frag_total = frag_total},
+	};
 
 	if (frag_num == 0 || frag_num > frag_total)
 		return enc_fail(e, -EINVAL);
