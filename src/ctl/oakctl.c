@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl/decode.h"
+#include "ctl/vici_client.h"
 #include "lib/util.h"
 
 #ifndef OAK_VERSION
@@ -22,7 +23,11 @@ static const struct verb {
 } verbs[] = {
 	{"decode", decode_main,
 	 "Print and decrypt IKE messages from hex, a pcap or a golden capture"},
-	{"version", version_main, "Print oakctl's version"},
+	{"status", status_main, "One line per IKE SA and CHILD SA"},
+	{"show", show_main, "Show SAs (sas) or connections (conns) in detail"},
+	{"up", up_main, "Start a connection and follow its log"},
+	{"down", down_main, "Delete IKE or CHILD SAs by name or number"},
+	{"version", ctl_version_main, "Print oakctl's and oakd's versions"},
 	{"help", help_main, "Show this help"},
 };
 
@@ -30,7 +35,7 @@ static const char *prog = "oakctl";
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: %s <verb> [<args>]\n\nVerbs:\n", prog);
+	fprintf(f, "Usage: %s [-s|--socket PATH] [-j|--json] <verb> [<args>]\n\nVerbs:\n", prog);
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
 	fprintf(f, "\n'%s <verb> --help' describes a verb's arguments.\n", prog);
@@ -56,6 +61,11 @@ int main(int argc, char *argv[])
 {
 	if (argc > 0 && argv[0][0])
 		prog = argv[0];
+	int first = ctl_opts_parse(argc, argv); /* global options before the verb */
+	if (first < 0)
+		return 2;
+	argc -= first - 1;
+	argv += first - 1;
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
