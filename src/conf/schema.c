@@ -335,6 +335,9 @@ const struct conf_schema conf_schema_daemon[] = {
 	CHOICE("kernel", kernel_choices),
 	ROW("record_file", CONF_T_STR), /* where the record backend writes */
 	ROW("keylog", CONF_T_STR),	/* key log for wireshark/tshark */
+	ROW("x509_dir", CONF_T_STR),	/* our certificates, default /etc/oak/x509 */
+	ROW("x509ca_dir", CONF_T_STR),	/* trusted CAs, default /etc/oak/x509ca */
+	ROW("private_dir", CONF_T_STR), /* private keys, default /etc/oak/private */
 	UINT("retransmit_tries", 100),
 	ROW("retransmit_timeout", CONF_T_DECIMAL), /* seconds */
 	ROW("retransmit_base", CONF_T_DECIMAL),

@@ -11,6 +11,7 @@
 
 #include "crypto/pool.h"
 #include "daemon/keylog.h"
+#include "ike/certs.h"
 #include "kernel/record.h"
 #include "lib/log.h"
 #include "lib/mono_time.h"
@@ -27,6 +28,7 @@ struct oakd {
 	struct oakd_opts opts;
 	struct event_base *base;
 	struct oak_config *cfg;
+	struct certs_store *certs; /* built from cfg; swapped with it on reload */
 	struct crypto_pool *pool;
 	struct record_backend *record;
 	struct kernel_ops kernel;
@@ -214,8 +216,9 @@ static void oakd_on_signal(evutil_socket_t sig, short what, void *arg)
 int oakd_reload(struct oakd *d)
 {
 	struct oak_config *cfg = NULL;
+	struct certs_store *certs = NULL;
 	struct conf_err err;
-	char msg[600];
+	char msg[600], why[CERTS_WHY_LEN];
 	int rc = conf_model_load(d->opts.config_path, &cfg, &err);
 
 	if (rc == 0 && (rc = oakd_check_config(cfg, &err)) != 0)
@@ -225,10 +228,22 @@ int oakd_reload(struct oakd *d)
 			conf_err_str(&err, msg, sizeof(msg)));
 		return rc;
 	}
+	rc = certs_store_load(cfg, &certs, why, sizeof(why));
+	if (rc) {
+		log_err(SUB_CFG,
+			"reload failed, keeping the running configuration and certificates: %s",
+			why);
+		oak_config_unref(cfg);
+		return rc;
+	}
 	oakd_apply_log_levels(cfg, &d->opts);
 	/* sockets, kernel backend, key log and threads stay as started */
 	log_info(SUB_CFG, "configuration reloaded: %zu connections, %zu secrets", cfg->nconns,
 		 cfg->npsks + cfg->nprivate_keys);
+	/* the certificates first: start_action = start may sign at once */
+	ikev2_engine_set_certs(d->ikev2, certs);
+	certs_store_unref(d->certs);
+	d->certs = certs;
 	ikev2_engine_set_config(d->ikev2, cfg, mono_ms());
 	oakd_rearm(d);
 	oak_config_unref(d->cfg);
@@ -279,8 +294,14 @@ static int oakd_start_backends(struct oakd *d)
 
 static int oakd_start_engine(struct oakd *d)
 {
-	struct ike_env env = {.net = &d->net, .kernel = &d->kernel, .config = d->cfg};
+	struct ike_env env = {.net = &d->net, .kernel = &d->kernel};
+	char why[CERTS_WHY_LEN];
+	int rc = certs_store_load(d->cfg, &d->certs, why, sizeof(why));
 
+	if (rc) {
+		log_err(SUB_DAEMON, "cannot load the certificates and keys: %s", why);
+		return rc;
+	}
 	env.jobs.ctx = d;
 	env.jobs.submit = oakd_job_submit;
 	keylog_ike_env(d->keylog, &env.keylog);
@@ -289,6 +310,9 @@ static int oakd_start_engine(struct oakd *d)
 		log_err(SUB_DAEMON, "cannot start the IKEv2 engine: out of memory");
 		return -ENOMEM;
 	}
+	/* the store before the config: start_action = start may sign at once */
+	ikev2_engine_set_certs(d->ikev2, d->certs);
+	ikev2_engine_set_config(d->ikev2, d->cfg, mono_ms());
 	oakd_rearm(d);
 	return 0;
 }
@@ -359,6 +383,7 @@ void oakd_free(struct oakd *d)
 	/* the pool first: its last done callbacks still reach the engine */
 	pool_free(d->pool);
 	ikev2_engine_free(d->ikev2);
+	certs_store_unref(d->certs);
 	udp_close(d->udp);
 	record_close(d->record);
 	keylog_close(d->keylog);

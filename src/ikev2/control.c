@@ -50,6 +50,25 @@ void ikev2_engine_set_config(struct ikev2_engine *e, struct oak_config *cfg, uin
 	ikev2_leave(e);
 }
 
+void ikev2_engine_set_certs(struct ikev2_engine *e, struct certs_store *certs)
+{
+	struct certs_store *old = e->certs;
+
+	e->certs = certs ? certs_store_ref(certs) : NULL;
+	certs_store_unref(old);
+}
+
+void ikev2_engine_set_wall_clock(struct ikev2_engine *e, uint64_t (*now_s)(void *ctx), void *ctx)
+{
+	e->wall_clock = now_s;
+	e->wall_ctx = ctx;
+}
+
+void ikev2_engine_set_rfc7427(struct ikev2_engine *e, bool on)
+{
+	e->no_rfc7427 = !on;
+}
+
 int ikev2_initiate(struct ikev2_engine *e, const char *conn_name, const char *child_name,
 		   uint64_t now_ms, uint32_t *ike_serial)
 {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/rand.h"
 #include "ike/proposal_match.h"
@@ -65,6 +66,7 @@ struct ikev2_ike_sa *ikev2_sa_create(struct ikev2_engine *e, bool initiator,
 	} while (sa_table_spi_in_use(&e->table, own) ||
 		 memcmp(own, "\0\0\0\0\0\0\0\0", IKE_SA_SPI_LEN) == 0);
 	sa->sa.serial = sa_table_new_serial(&e->table);
+	sa->certs = e->certs ? certs_store_ref(e->certs) : NULL;
 	sa_table_add(&e->table, &sa->sa);
 	return sa;
 }
@@ -94,6 +96,9 @@ static void sa_free(struct ikev2_ike_sa *sa)
 	ikev2_dh_clear(&sa->dh_resp);
 	ikev2_saved_clear(&sa->saved_req);
 	ikev2_saved_clear(&sa->saved_resp);
+	ikev2_cert_pk_clear(&sa->pk);
+	free(sa->peer_certreq);
+	certs_store_unref(sa->certs);
 	free(sa->init_req);
 	free(sa->init_resp);
 	free(sa->out_buf);
@@ -337,8 +342,6 @@ static void dh_job_free(struct dh_job *j)
 	free(j);
 }
 
-static void redispatch(struct ikev2_engine *e, struct ikev2_ike_sa *sa, bool resp_side);
-
 static void dh_done(void *arg, int status)
 {
 	struct dh_job *j = arg;
@@ -363,7 +366,7 @@ static void dh_done(void *arg, int status)
 	j->pub = NULL;
 	j->shared = NULL;
 	if (j->saved)
-		redispatch(e, sa, j->resp_side);
+		ikev2_redispatch(e, sa, j->resp_side);
 	else if (j->resume)
 		j->resume(e, sa, e->now);
 	dh_job_free(j);
@@ -413,6 +416,60 @@ int ikev2_dh_submit(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct ikev
 		dh_job_free(j);
 	}
 	return r;
+}
+
+/* A job of any kind (cert_auth.c): the engine finds the SA again by serial. */
+struct any_job {
+	struct ikev2_engine *e;
+	uint32_t serial;
+	void (*work)(void *arg);
+	void (*finish)(struct ikev2_engine *e, struct ikev2_ike_sa *sa, void *arg, int status);
+	void *arg;
+};
+
+static void any_work(void *p)
+{
+	struct any_job *j = p;
+
+	j->work(j->arg);
+}
+
+static void any_done(void *p, int status)
+{
+	struct any_job *j = p;
+	struct ikev2_engine *e = j->e;
+
+	ikev2_enter(e);
+	j->finish(e, ikev2_sa_by_serial(e, j->serial), j->arg, status);
+	free(j);
+	ikev2_leave(e);
+}
+
+int ikev2_job_submit(struct ikev2_engine *e, struct ikev2_ike_sa *sa, void (*work)(void *arg),
+		     void (*finish)(struct ikev2_engine *e, struct ikev2_ike_sa *sa, void *arg,
+				    int status),
+		     void *arg)
+{
+	struct any_job *j = malloc(sizeof(*j));
+	int r;
+
+	if (!j)
+		return -ENOMEM;
+	*j = (struct any_job){e, sa->sa.serial, work, finish, arg};
+	r = e->env.jobs.submit(e->env.jobs.ctx, any_work, any_done, j);
+	if (r < 0)
+		free(j);
+	return r;
+}
+
+uint64_t ikev2_wall_time(const struct ikev2_engine *e)
+{
+	time_t t;
+
+	if (e->wall_clock)
+		return e->wall_clock(e->wall_ctx);
+	t = time(NULL);
+	return t > 0 ? (uint64_t)t : 0;
 }
 
 /* --- dispatch --- */
@@ -651,7 +708,7 @@ void ikev2_dispatch(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct ikev
 }
 
 /* Re-run the handler of a saved message after its job finished. */
-static void redispatch(struct ikev2_engine *e, struct ikev2_ike_sa *sa, bool resp_side)
+void ikev2_redispatch(struct ikev2_engine *e, struct ikev2_ike_sa *sa, bool resp_side)
 {
 	struct ikev2_saved *s = resp_side ? &sa->saved_req : &sa->saved_resp;
 	struct ikev2_rx rx;
@@ -720,10 +777,7 @@ void ikev2_recv(struct ikev2_engine *e, const struct ip_endpoint *local,
 		if (r == 0)
 			ikev2_ike_sa_init_request(e, &rx);
 		else
-			log_info(SUB_IKE,
-				 "IKE_SA_INIT from %s with unsupported critical payload %u "
-				 "dropped",
-				 from, m->unsupported_critical);
+			ikev2_ike_sa_init_unsupported(e, &rx);
 		goto out;
 	}
 	if (r < 0) /* critical unknown outer payload next to SK: nothing to trust */
@@ -774,6 +828,9 @@ static void kick(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now)
 			break;
 		case IKEV2_TASK_DELETE_IKE:
 			r = ikev2_informational_send_delete_ike(e, sa, now);
+			break;
+		case IKEV2_TASK_DELETE_SPI:
+			r = ikev2_informational_send_delete_spi(e, sa, t.protocol, t.serial, now);
 			break;
 		}
 		if (r == IKEV2_FATAL) {
@@ -894,6 +951,7 @@ void ikev2_engine_free(struct ikev2_engine *e)
 	sa_table_free(&e->table);
 	if (e->config)
 		oak_config_unref(e->config);
+	certs_store_unref(e->certs);
 	wipe(e->cookie_secret, sizeof(e->cookie_secret));
 	free(e);
 }

@@ -28,6 +28,7 @@
 
 struct ikev2_engine;
 struct oak_config;
+struct certs_store;
 
 /* A new engine (caller frees with ikev2_engine_free); env is copied, what it
  * points to is borrowed and must outlive the engine. env->config (may be
@@ -44,6 +45,18 @@ void ikev2_engine_free(struct ikev2_engine *e);
  * the old one). Existing SAs keep the config they were made with. Children
  * with start_action = start are initiated. */
 void ikev2_engine_set_config(struct ikev2_engine *e, struct oak_config *cfg, uint64_t now_ms);
+
+/* Swap in a new certificate store (borrowed; the engine takes a reference
+ * and drops the old one; NULL: none). IKE SAs keep the store they were made
+ * with, as they keep their config. */
+void ikev2_engine_set_certs(struct ikev2_engine *e, struct certs_store *certs);
+/* The wall clock for certificate validity: seconds since the Unix epoch
+ * (NULL: time()). The tests pin it. */
+void ikev2_engine_set_wall_clock(struct ikev2_engine *e, uint64_t (*now_s)(void *ctx), void *ctx);
+/* RFC 7427 signature authentication: on by default (strongSwan's
+ * charon.signature_authentication); off, no SIGNATURE_HASH_ALGORITHMS is
+ * sent, so both sides use the classic methods 1, 9, 10, 11. */
+void ikev2_engine_set_rfc7427(struct ikev2_engine *e, bool on);
 
 /* A datagram for us (borrowed; the non-ESP marker already stripped) that
  * arrived at local from remote. */

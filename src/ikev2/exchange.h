@@ -22,6 +22,7 @@
 #include "crypto/ikev2_keys.h"
 #include "crypto/integ.h"
 #include "crypto/prf.h"
+#include "ike/certs.h"
 #include "ike/env.h"
 #include "ike/ike_sa.h"
 #include "ike/sa_table.h"
@@ -77,15 +78,38 @@ enum ikev2_task_kind {
 	IKEV2_TASK_CREATE_CHILD, /* CREATE_CHILD_SA for child cfg `name` */
 	IKEV2_TASK_DELETE_CHILD, /* INFORMATIONAL with D of CHILD SA `serial` */
 	IKEV2_TASK_DELETE_IKE,	 /* INFORMATIONAL with D(IKE) */
+	IKEV2_TASK_DELETE_SPI,	 /* INFORMATIONAL with D(protocol, SPI `serial`) of a
+				  * CHILD SA we never installed (its peer's half) */
 };
 
 struct ikev2_task {
 	enum ikev2_task_kind kind;
 	uint32_t serial;
+	uint8_t protocol; /* DELETE_SPI */
 	char name[MODEL_NAME_MAX];
 };
 
 #define IKEV2_TASKS_MAX 8
+
+/* Public key authentication of one IKE_AUTH (cert_auth.c): what the
+ * signature job computed, kept until the handler that started it runs
+ * again. */
+struct ikev2_pk {
+	bool busy;	      /* a job runs */
+	bool done;	      /* the results below are in */
+	bool have_own;	      /* own is chosen */
+	struct certs_own own; /* our certificate (borrowed from the SA's store) */
+	bool verify;	      /* the peer's side was checked */
+	int valid_rc;	      /* certs_validate() */
+	int sig_rc;	      /* sig_verify() of the peer's AUTH */
+	enum sig_scheme peer_scheme;
+	char why[CERTS_WHY_LEN]; /* of certs_validate */
+	struct cert_result peer; /* the peer's validated certificate */
+	uint8_t method;		 /* of our AUTH; 0 when we did not sign */
+	uint8_t *auth;		 /* our Authentication Data */
+	size_t auth_len;
+	int sign_rc;
+};
 
 /* The IKE SA as the IKEv2 engine keeps it: the common part first. */
 struct ikev2_ike_sa {
@@ -141,12 +165,22 @@ struct ikev2_ike_sa {
 	/* what the peer told us */
 	bool peer_initial_contact;
 	uint16_t peer_sig_hashes; /* bit n: RFC 7427 hash n offered */
+	bool sent_sig_hashes;	  /* we sent SIGNATURE_HASH_ALGORITHMS */
 	bool auth_failed_sent;
+	bool peer_certreq_sent; /* any CERTREQ came (send_cert = ifasked) */
+	uint8_t *peer_certreq;	/* their X.509 Certification Authority data, concatenated */
+	size_t peer_certreq_len;
+	struct certs_store *certs; /* a reference, taken when the SA was made */
+	struct ikev2_pk pk;
 };
 
 struct ikev2_engine {
 	struct ike_env env;
-	struct oak_config *config; /* our reference */
+	struct oak_config *config;	   /* our reference */
+	struct certs_store *certs;	   /* our reference, or NULL */
+	uint64_t (*wall_clock)(void *ctx); /* seconds since the epoch; NULL: time() */
+	void *wall_ctx;
+	bool no_rfc7427; /* do not send SIGNATURE_HASH_ALGORITHMS */
 	struct sa_table table;
 	struct timers timers;
 	struct ikev2_ike_sa *dead; /* removed from the table, freed at the end of the call */
@@ -244,6 +278,18 @@ void ikev2_dh_clear(struct ikev2_kex *d);
 /* Save the message being handled for a job's resumption. 0 or -ENOMEM. */
 int ikev2_save(struct ikev2_saved *s, const struct ikev2_rx *rx);
 void ikev2_saved_clear(struct ikev2_saved *s);
+/* Run work(arg) on the job executor for sa; then, on the loop thread and
+ * inside ikev2_enter/leave, finish(e, sa, arg, status) with sa NULL when
+ * the SA is gone (finish frees arg in every case; status as ike_jobs).
+ * 0, or a negative errno and nothing runs. */
+int ikev2_job_submit(struct ikev2_engine *e, struct ikev2_ike_sa *sa, void (*work)(void *arg),
+		     void (*finish)(struct ikev2_engine *e, struct ikev2_ike_sa *sa, void *arg,
+				    int status),
+		     void *arg);
+/* Re-handle the saved request (resp_side) or response of sa after a job. */
+void ikev2_redispatch(struct ikev2_engine *e, struct ikev2_ike_sa *sa, bool resp_side);
+/* Seconds since the Unix epoch, for certificate validity. */
+uint64_t ikev2_wall_time(const struct ikev2_engine *e);
 /* Current config and daemon settings. */
 const struct daemon_cfg *ikev2_daemon_cfg(const struct ikev2_engine *e);
 uint32_t ikev2_new_reqid(struct ikev2_engine *e);
@@ -296,6 +342,10 @@ const char *ikev2_notify_name(uint16_t type, char *buf, size_t len);
 
 /* An IKE_SA_INIT request for which no SA exists (RFC 7296 1.2, 2.6). */
 void ikev2_ike_sa_init_request(struct ikev2_engine *e, struct ikev2_rx *rx);
+/* The same with an unknown payload marked critical (its type in
+ * rx->msg->unsupported_critical): answered without state with
+ * N(UNSUPPORTED_CRITICAL_PAYLOAD) (RFC 7296 2.5). */
+void ikev2_ike_sa_init_unsupported(struct ikev2_engine *e, struct ikev2_rx *rx);
 /* Start an IKE SA as initiator for conn (borrowed from e's config),
  * negotiating child (may be NULL) in IKE_AUTH. */
 int ikev2_ike_sa_init_start(struct ikev2_engine *e, const struct conn_cfg *conn,
@@ -311,6 +361,44 @@ int ikev2_ike_keys(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const struct
 /* Build and send the initiator's IKE_AUTH request. */
 enum ikev2_result ikev2_ike_auth_send_request(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 					      uint64_t now);
+
+/* --- cert_auth.c: public key authentication (RFC 7296 2.15, 3.6-3.8,
+ * RFC 7427, RFC 4754) --- */
+
+/* IKE_SA_INIT: N(SIGNATURE_HASH_ALGORITHMS) with the hashes we verify
+ * (SHA2-256/384/512, Identity), unless turned off; responder only when the
+ * initiator sent one. Notes sa->sent_sig_hashes. */
+void ikev2_cert_put_sig_hashes(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+			       struct ikev2_enc *enc);
+/* CERTREQ with every CA of the store (RFC 7296 3.7), when the connection
+ * authenticates the peer by public key, send_certreq is on and there are CAs. */
+void ikev2_cert_put_certreq(const struct ikev2_ike_sa *sa, struct ikev2_enc *enc);
+/* Remember the peer's CERTREQs of m (X.509 encoding; others logged). */
+void ikev2_cert_note_certreq(struct ikev2_ike_sa *sa, const struct ikev2_msg *m);
+/* Choose our certificate (sa->pk.own) for conn->local; sets sa->sa.local_id.
+ * 0 or -ENOENT (logged). */
+int ikev2_cert_choose_own(struct ikev2_ike_sa *sa);
+/* Put our CERT payloads as send_cert says. */
+void ikev2_cert_put_certs(const struct ikev2_ike_sa *sa, struct ikev2_enc *enc);
+/* Start the job that checks the peer's CERTs and AUTH of rx (peer_idp:
+ * its ID payload; NULL to skip) and signs our AUTH over my_idb with
+ * sa->pk.own (empty: do not sign). With rx, the message is saved and
+ * handled again when the job finished; without, resume is called. The
+ * checks before the job (AUTH method and data, the hash offered, the CERT
+ * payloads) fail with -EPERM, logged; every failure is -EPERM. */
+int ikev2_cert_auth_start(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+			  const struct ikev2_rx *rx, const struct ikev2_payload *peer_idp,
+			  struct span my_idb,
+			  void (*resume)(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					 uint64_t now));
+/* After the job: the peer's checks in order (certificate chain, its ID in
+ * the certificate, remote.cacerts, the signature). 0 or -EPERM, logged
+ * with what came and what was expected. */
+int ikev2_cert_auth_verdict(const struct ikev2_ike_sa *sa, const struct ident *peer_id);
+/* Put our signature AUTH (after the job). 0 or -EPERM (logged). */
+int ikev2_cert_put_auth(const struct ikev2_ike_sa *sa, struct ikev2_enc *enc);
+/* Forget the job's results (after the handler used them, and on free). */
+void ikev2_cert_pk_clear(struct ikev2_pk *pk);
 
 /* --- child.c: CHILD SAs (RFC 7296 1.3, 2.9, 2.17) --- */
 
@@ -361,6 +449,11 @@ enum ikev2_result ikev2_create_child_send(struct ikev2_engine *e, struct ikev2_i
 enum ikev2_result ikev2_informational_send_delete_child(struct ikev2_engine *e,
 							struct ikev2_ike_sa *sa,
 							uint32_t child_serial, uint64_t now);
+/* Delete of our inbound SPI of a CHILD SA that is gone on our side: the
+ * peer removes its half (RFC 7296 1.4.1). */
+enum ikev2_result ikev2_informational_send_delete_spi(struct ikev2_engine *e,
+						      struct ikev2_ike_sa *sa, uint8_t protocol,
+						      uint32_t spi, uint64_t now);
 enum ikev2_result ikev2_informational_send_delete_ike(struct ikev2_engine *e,
 						      struct ikev2_ike_sa *sa, uint64_t now);
 

@@ -9,8 +9,11 @@
  *                                      IKE SA with a CHILD SA error notify)
  *
  * Authentication by pre-shared key (2.15): AUTH = prf(prf(PSK, "Key Pad for
- * IKEv2"), <SignedOctets>). Certificates (RFC 7427) are not wired in yet:
- * a connection with auth = pubkey fails with a log line saying so.
+ * IKEv2"), <SignedOctets>); by public key with certificates (cert_auth.c):
+ * CERT payloads before AUTH, CERTREQ in the initiator's request, signatures
+ * made and checked on the crypto job executor. Each side authenticates as
+ * its own local { } says, so one side may use a PSK and the other a
+ * certificate (asymmetric, as strongSwan allows).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -82,7 +85,8 @@ static const struct secret *lookup_psk(const struct ikev2_ike_sa *sa, const stru
 	return psk;
 }
 
-/* Put AUTH for our side with the PSK of (local_id, remote). */
+/* Put AUTH for our side: the signature the job made, or with the PSK of
+ * (local_id, remote). */
 static int put_auth(struct ikev2_enc *enc, const struct ikev2_ike_sa *sa, struct span idb,
 		    const struct ident *remote)
 {
@@ -90,13 +94,8 @@ static int put_auth(struct ikev2_enc *enc, const struct ikev2_ike_sa *sa, struct
 	struct ikev2_auth a;
 	const struct secret *psk;
 
-	if (sa->sa.conn->local.auth != AUTH_PSK) {
-		log_err(SUB_IKE,
-			"IKE SA #%u (%s): local auth = pubkey is not implemented in the "
-			"IKEv2 engine yet",
-			sa->sa.serial, sa->sa.conn->name);
-		return -ENOTSUP;
-	}
+	if (sa->sa.conn->local.auth == AUTH_PUBKEY)
+		return ikev2_cert_put_auth(sa, enc);
 	psk = lookup_psk(sa, &sa->sa.local_id, remote);
 	if (!psk || psk_auth(sa, sa->sa.initiator, psk, idb, v) < 0)
 		return -ENOENT;
@@ -125,13 +124,11 @@ static int verify_auth(const struct ikev2_ike_sa *sa, const struct ikev2_msg *m,
 			   sa->sa.serial, conn->name, who);
 		return -EPERM;
 	}
-	if (conn->remote.auth != AUTH_PSK || ap->auth.method != IKEV2_AUTH_METHOD_SHARED_KEY_MIC) {
+	if (ap->auth.method != IKEV2_AUTH_METHOD_SHARED_KEY_MIC) {
 		log_notice(SUB_IKE,
 			   "IKE SA #%u (%s): peer '%s' authenticates with method %u, we "
-			   "expect %s",
-			   sa->sa.serial, conn->name, who, ap->auth.method,
-			   conn->remote.auth == AUTH_PSK ? "PSK (2)"
-							 : "public key (not implemented yet)");
+			   "expect PSK (2)",
+			   sa->sa.serial, conn->name, who, ap->auth.method);
 		return -EPERM;
 	}
 	psk = lookup_psk(sa, &sa->sa.local_id, peer_id);
@@ -166,8 +163,26 @@ static void other_sa(struct ike_sa *isa, void *arg)
 		x->found = true;
 }
 
-enum ikev2_result ikev2_ike_auth_send_request(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
-					      uint64_t now)
+static void auth_request_resume(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now)
+{
+	if (ikev2_ike_auth_send_request(e, sa, now) == IKEV2_FATAL)
+		ikev2_sa_delete(e, sa, "cannot send IKE_AUTH");
+}
+
+/* With a certificate, the signature job first; it calls back here. */
+static int sign_first(struct ikev2_engine *e, struct ikev2_ike_sa *sa)
+{
+	uint8_t idb[4 + IDENT_MAX_LEN];
+
+	if (ikev2_cert_choose_own(sa) < 0 ||
+	    ikev2_cert_auth_start(e, sa, NULL, NULL,
+				  (struct span){idb, id_body(&sa->sa.local_id, idb)},
+				  auth_request_resume) < 0)
+		return -EPERM;
+	return 0;
+}
+
+static enum ikev2_result auth_request(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now)
 {
 	const struct conn_cfg *conn = sa->sa.conn;
 	struct other_ctx x = {sa, false};
@@ -180,7 +195,10 @@ enum ikev2_result ikev2_ike_auth_send_request(struct ikev2_engine *e, struct ike
 	size_t idb_len;
 	int r;
 
-	ikev2_id_for(&conn->local.id, &sa->sa.local.addr, &sa->sa.local_id);
+	if (conn->local.auth == AUTH_PUBKEY && !sa->pk.done)
+		return sign_first(e, sa) < 0 ? IKEV2_FATAL : IKEV2_OK;
+	if (conn->local.auth != AUTH_PUBKEY)
+		ikev2_id_for(&conn->local.id, &sa->sa.local.addr, &sa->sa.local_id);
 	expected_remote_id(sa, &remote);
 	idb_len = id_body(&sa->sa.local_id, idb);
 	bld_init(&b, 0);
@@ -189,9 +207,11 @@ enum ikev2_result ikev2_ike_auth_send_request(struct ikev2_engine *e, struct ike
 	id.type = sa->sa.local_id.type;
 	id.data = (struct span){sa->sa.local_id.data, sa->sa.local_id.len};
 	ikev2_put_id(&enc, IKEV2_PL_IDI, &id);
+	ikev2_cert_put_certs(sa, &enc);
 	sa_table_foreach(&e->table, other_sa, &x);
 	if (!x.found)
 		ikev2_put_notify_data(&enc, IKEV2_N_INITIAL_CONTACT, NULL, 0);
+	ikev2_cert_put_certreq(sa, &enc);
 	if (conn->remote.id.type != 0 && !conn->remote.id.wildcard) {
 		id.type = conn->remote.id.type;
 		id.data = (struct span){conn->remote.id.data, conn->remote.id.len};
@@ -212,6 +232,19 @@ enum ikev2_result ikev2_ike_auth_send_request(struct ikev2_engine *e, struct ike
 				       now);
 	bld_free(&b);
 	return r < 0 ? IKEV2_FATAL : IKEV2_OK;
+}
+
+enum ikev2_result ikev2_ike_auth_send_request(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					      uint64_t now)
+{
+	enum ikev2_result r;
+
+	if (sa->pk.busy)
+		return IKEV2_OK;
+	r = auth_request(e, sa, now);
+	if (!sa->pk.busy)
+		ikev2_cert_pk_clear(&sa->pk);
+	return r;
 }
 
 /* RFC 7296 2.4: the peer lost its state; other IKE SAs with the same
@@ -250,19 +283,24 @@ static void initial_contact(struct ikev2_engine *e, struct ikev2_ike_sa *sa)
 /* The connection for the peer's identities (strongSwan switches here when
  * several fit the addresses): the current one if it fits, else the first
  * that does. NULL (logged) when none does. */
-static const struct conn_cfg *conn_by_ids(const struct ikev2_ike_sa *sa, const struct ident *idi,
-					  const struct ident *idr)
+static bool conn_fits(const struct conn_cfg *c, const struct ident *idi, const struct ident *idr,
+		      int method)
+{
+	bool psk = method == IKEV2_AUTH_METHOD_SHARED_KEY_MIC;
+
+	return (c->version == 0 || c->version == 2) && ident_match(&c->remote.id, idi) &&
+	       (!idr || c->local.id.type == 0 || ident_match(&c->local.id, idr)) &&
+	       (method < 0 || (c->remote.auth == AUTH_PSK) == psk);
+}
+
+static const struct conn_cfg *conn_search(const struct ikev2_ike_sa *sa, const struct ident *idi,
+					  const struct ident *idr, int method)
 {
 	const struct oak_config *cfg = sa->sa.config;
-	const struct conn_cfg *cur = sa->sa.conn;
-	char got[IDENT_STRLEN], want[IDENT_STRLEN];
 	size_t i;
 
-#define CONN_FITS(c)                                                                               \
-	(((c)->version == 0 || (c)->version == 2) && ident_match(&(c)->remote.id, idi) &&          \
-	 (!idr || (c)->local.id.type == 0 || ident_match(&(c)->local.id, idr)))
-	if (CONN_FITS(cur))
-		return cur;
+	if (conn_fits(sa->sa.conn, idi, idr, method))
+		return sa->sa.conn;
 	for (i = 0; i < cfg->nconns; i++) {
 		const struct conn_cfg *c = &cfg->conns[i];
 		size_t k;
@@ -271,14 +309,38 @@ static const struct conn_cfg *conn_by_ids(const struct ikev2_ike_sa *sa, const s
 		for (k = 0; k < c->nremote_addrs; k++)
 			addr_ok |= ip_addr_is_any(&c->remote_addrs[k]) ||
 				   ip_addr_eq(&c->remote_addrs[k], &sa->sa.remote.addr);
-		if (addr_ok && CONN_FITS(c))
+		if (addr_ok && conn_fits(c, idi, idr, method))
 			return c;
 	}
-#undef CONN_FITS
-	log_notice(SUB_IKE, "IKE SA #%u: peer identifies as '%s', connection %s expects '%s'%s",
-		   sa->sa.serial, ident_fmt(idi, got, sizeof(got)), cur->name,
-		   ident_fmt(&cur->remote.id, want, sizeof(want)),
-		   cfg->nconns > 1 ? " (and no other connection fits)" : "");
+	return NULL;
+}
+
+/* The connection for the peer's identities and AUTH method (strongSwan
+ * switches here when several fit the addresses): the current one if it
+ * fits, else the first that does; by identities alone when none has the
+ * method (the AUTH check then says what differs). NULL (logged) when none
+ * fits the identities. */
+static const struct conn_cfg *conn_by_ids(const struct ikev2_ike_sa *sa, const struct ident *idi,
+					  const struct ident *idr, int method)
+{
+	const struct oak_config *cfg = sa->sa.config;
+	const struct conn_cfg *cur = sa->sa.conn, *c;
+	char got[IDENT_STRLEN], want[IDENT_STRLEN];
+
+	if ((c = conn_search(sa, idi, idr, method)) || (c = conn_search(sa, idi, idr, -1)))
+		return c;
+	if (idr && ident_match(&cur->remote.id, idi))
+		log_notice(SUB_IKE,
+			   "IKE SA #%u: peer asks for us as '%s' (IDr), connection %s is '%s'%s",
+			   sa->sa.serial, ident_fmt(idr, got, sizeof(got)), cur->name,
+			   ident_fmt(&cur->local.id, want, sizeof(want)),
+			   cfg->nconns > 1 ? " (and no other connection fits)" : "");
+	else
+		log_notice(SUB_IKE,
+			   "IKE SA #%u: peer identifies as '%s', connection %s expects '%s'%s",
+			   sa->sa.serial, ident_fmt(idi, got, sizeof(got)), cur->name,
+			   ident_fmt(&cur->remote.id, want, sizeof(want)),
+			   cfg->nconns > 1 ? " (and no other connection fits)" : "");
 	return NULL;
 }
 
@@ -288,54 +350,49 @@ static enum ikev2_result auth_failed(struct ikev2_enc *reply)
 	return IKEV2_FATAL;
 }
 
-/* SK{IDi, AUTH, SAi2, TSi, TSr} --> SK{IDr, AUTH, SAr2, TSi, TSr} */
-static enum ikev2_result ike_auth_inI2_outR2(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
-					     struct ikev2_rx *rx, struct ikev2_enc *reply)
+/* The peer's identity and the connection it selects; NULL (logged) when
+ * none fits. */
+static const struct conn_cfg *responder_conn(struct ikev2_ike_sa *sa, const struct ikev2_msg *m,
+					     struct ident *idi)
 {
-	const struct ikev2_msg *m = rx->msg;
 	const struct ikev2_payload *idip = ikev2_msg_find(m, IKEV2_PL_IDI, NULL);
 	const struct ikev2_payload *idrp = ikev2_msg_find(m, IKEV2_PL_IDR, NULL);
+	const struct ikev2_payload *ap = ikev2_msg_find(m, IKEV2_PL_AUTH, NULL);
 	const struct conn_cfg *conn;
-	struct ident idi, idr;
-	struct ikev2_id id;
-	struct child_sa *c = NULL;
-	uint8_t idb[4 + IDENT_MAX_LEN];
-	uint16_t ke_group;
+	struct ident idr;
 	char peer[IP_ADDR_STRLEN];
 
 	ike_sa_peer(&sa->sa, peer, sizeof(peer));
-	if (ident_from_wire(idip->id.type, idip->id.data.p, idip->id.data.len, &idi) < 0) {
+	if (!idip || !ap) {
+		log_notice(SUB_IKE, "IKE SA #%u %s: IKE_AUTH request without IDi or AUTH",
+			   sa->sa.serial, peer);
+		return NULL;
+	}
+	if (ident_from_wire(idip->id.type, idip->id.data.p, idip->id.data.len, idi) < 0) {
 		log_notice(SUB_IKE, "IKE SA #%u %s: IDi of type %u is not an identity we read",
 			   sa->sa.serial, peer, idip->id.type);
-		return auth_failed(reply);
+		return NULL;
 	}
 	if (idrp && ident_from_wire(idrp->id.type, idrp->id.data.p, idrp->id.data.len, &idr) < 0)
 		idrp = NULL;
-	conn = conn_by_ids(sa, &idi, idrp ? &idr : NULL);
-	if (!conn)
-		return auth_failed(reply);
-	if (conn != sa->sa.conn) {
+	conn = conn_by_ids(sa, idi, idrp ? &idr : NULL, ap->auth.method);
+	if (conn && conn != sa->sa.conn) {
 		log_info(SUB_IKE, "IKE SA #%u %s: switching to connection %s by identity",
 			 sa->sa.serial, peer, conn->name);
 		sa->sa.conn = conn;
 	}
-	ikev2_id_for(&conn->local.id, &sa->sa.local.addr, &sa->sa.local_id);
-	if (verify_auth(sa, m, idip, &idi) < 0)
-		return auth_failed(reply);
-	sa->sa.remote_id = idi;
-	memset(&id, 0, sizeof(id));
-	id.type = sa->sa.local_id.type;
-	id.data = (struct span){sa->sa.local_id.data, sa->sa.local_id.len};
-	ikev2_put_id(reply, IKEV2_PL_IDR, &id);
-	if (put_auth(reply, sa, (struct span){idb, id_body(&sa->sa.local_id, idb)}, &idi) < 0)
-		return auth_failed(reply);
-	sa->sa.established_ms = rx->now;
-	timers_cancel(&e->timers, sa->sa.serial, TIMER_TIMEOUT);
-	ike_sa_set_state(&sa->sa, IKE_SA_STATE_ESTABLISHED);
-	if (ikev2_msg_find_notify(m, IKEV2_N_INITIAL_CONTACT))
-		initial_contact(e, sa);
-	if (!ikev2_msg_find(m, IKEV2_PL_SA, NULL))
-		return IKEV2_OK; /* RFC 6023 childless */
+	return conn;
+}
+
+/* Install the CHILD SA of IKE_AUTH and answer for it (RFC 7296 1.2). */
+static void responder_child(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct ikev2_rx *rx,
+			    struct ikev2_enc *reply)
+{
+	struct child_sa *c;
+	uint16_t ke_group;
+
+	if (!ikev2_msg_find(rx->msg, IKEV2_PL_SA, NULL))
+		return; /* RFC 6023 childless */
 	c = ikev2_child_respond(e, sa, rx, true, reply, &ke_group);
 	if (c && ikev2_child_install(e, sa, c, (struct span){sa->ni, sa->ni_len},
 				     (struct span){sa->nr, sa->nr_len}, NULL, rx->now) < 0) {
@@ -346,7 +403,70 @@ static enum ikev2_result ike_auth_inI2_outR2(struct ikev2_engine *e, struct ikev
 		ikev2_child_put_sa(reply, sa, c, true);
 		ikev2_child_put_ts(reply, sa, c);
 	}
+}
+
+static enum ikev2_result responder_auth(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					struct ikev2_rx *rx, struct ikev2_enc *reply)
+{
+	const struct ikev2_msg *m = rx->msg;
+	const struct ikev2_payload *idip = ikev2_msg_find(m, IKEV2_PL_IDI, NULL);
+	const struct conn_cfg *conn;
+	struct ident idi;
+	struct ikev2_id id;
+	uint8_t idb[4 + IDENT_MAX_LEN];
+	size_t idb_len;
+	bool pk_local, pk_remote;
+
+	conn = responder_conn(sa, m, &idi);
+	if (!conn)
+		return auth_failed(reply);
+	pk_local = conn->local.auth == AUTH_PUBKEY;
+	pk_remote = conn->remote.auth == AUTH_PUBKEY;
+	if (!sa->pk.done) {
+		ikev2_cert_note_certreq(sa, m);
+		if (pk_local && ikev2_cert_choose_own(sa) < 0)
+			return auth_failed(reply);
+	}
+	if (!pk_local)
+		ikev2_id_for(&conn->local.id, &sa->sa.local.addr, &sa->sa.local_id);
+	if (!pk_remote && verify_auth(sa, m, idip, &idi) < 0)
+		return auth_failed(reply);
+	idb_len = id_body(&sa->sa.local_id, idb);
+	if ((pk_local || pk_remote) && !sa->pk.done) {
+		/* the peer's chain and signature, and ours, on the job executor */
+		if (ikev2_cert_auth_start(e, sa, rx, pk_remote ? idip : NULL,
+					  (struct span){idb, pk_local ? idb_len : 0}, NULL) < 0)
+			return auth_failed(reply);
+		return IKEV2_SUSPEND;
+	}
+	if (pk_remote && ikev2_cert_auth_verdict(sa, &idi) < 0)
+		return auth_failed(reply);
+	sa->sa.remote_id = idi;
+	memset(&id, 0, sizeof(id));
+	id.type = sa->sa.local_id.type;
+	id.data = (struct span){sa->sa.local_id.data, sa->sa.local_id.len};
+	ikev2_put_id(reply, IKEV2_PL_IDR, &id);
+	ikev2_cert_put_certs(sa, reply);
+	if (put_auth(reply, sa, (struct span){idb, idb_len}, &idi) < 0)
+		return auth_failed(reply);
+	sa->sa.established_ms = rx->now;
+	timers_cancel(&e->timers, sa->sa.serial, TIMER_TIMEOUT);
+	ike_sa_set_state(&sa->sa, IKE_SA_STATE_ESTABLISHED);
+	if (ikev2_msg_find_notify(m, IKEV2_N_INITIAL_CONTACT))
+		initial_contact(e, sa);
+	responder_child(e, sa, rx, reply);
 	return IKEV2_OK;
+}
+
+/* SK{IDi, [CERT], [CERTREQ], AUTH, SAi2, TSi, TSr} --> SK{IDr, [CERT], AUTH, SAr2, TSi, TSr} */
+static enum ikev2_result ike_auth_inI2_outR2(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					     struct ikev2_rx *rx, struct ikev2_enc *reply)
+{
+	enum ikev2_result r = responder_auth(e, sa, rx, reply);
+
+	if (r != IKEV2_SUSPEND)
+		ikev2_cert_pk_clear(&sa->pk);
+	return r;
 }
 
 /* Tell the responder we do not accept its AUTH (2.21.2) and give up. */
@@ -382,16 +502,21 @@ static void child_of_auth(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struc
 		return;
 	}
 	if (ikev2_child_accept(e, sa, c, rx) < 0) {
+		/* the responder installed its half: have it deleted (1.4.1) */
+		struct ikev2_task t = {.kind = IKEV2_TASK_DELETE_SPI,
+				       .serial = c->spi_in,
+				       .protocol = c->protocol};
+
 		ikev2_child_abort(e, sa, c);
+		ikev2_task_add(e, sa, &t, rx->now);
 		return;
 	}
 	ikev2_child_install(e, sa, c, (struct span){sa->ni, sa->ni_len},
 			    (struct span){sa->nr, sa->nr_len}, NULL, rx->now);
 }
 
-/* SK{IDr, AUTH, SAr2, TSi, TSr}: authenticate the responder, install the CHILD SA */
-static enum ikev2_result ike_auth_inR2(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
-				       struct ikev2_rx *rx, struct ikev2_enc *reply)
+static enum ikev2_result initiator_auth(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					struct ikev2_rx *rx)
 {
 	const struct ikev2_msg *m = rx->msg;
 	const struct ikev2_payload *idrp = ikev2_msg_find(m, IKEV2_PL_IDR, NULL);
@@ -400,7 +525,6 @@ static enum ikev2_result ike_auth_inR2(struct ikev2_engine *e, struct ikev2_ike_
 	struct ident idr;
 	char peer[IP_ADDR_STRLEN], nb[64], got[IDENT_STRLEN], want[IDENT_STRLEN];
 
-	(void)reply;
 	ike_sa_peer(&sa->sa, peer, sizeof(peer));
 	if (!idrp || !ikev2_msg_find(m, IKEV2_PL_AUTH, NULL)) {
 		log_notice(SUB_IKE, "IKE SA #%u %s (%s): IKE_AUTH failed: the peer answered %s",
@@ -417,13 +541,38 @@ static enum ikev2_result ike_auth_inR2(struct ikev2_engine *e, struct ikev2_ike_
 			   ident_fmt(&conn->remote.id, want, sizeof(want)));
 		return reject_responder(e, sa);
 	}
-	if (verify_auth(sa, m, idrp, &idr) < 0)
+	if (conn->remote.auth == AUTH_PUBKEY) {
+		if (!sa->pk.done) {
+			if (ikev2_cert_auth_start(e, sa, rx, idrp, (struct span){NULL, 0}, NULL) <
+			    0)
+				return reject_responder(e, sa);
+			return IKEV2_SUSPEND;
+		}
+		if (ikev2_cert_auth_verdict(sa, &idr) < 0)
+			return reject_responder(e, sa);
+	} else if (verify_auth(sa, m, idrp, &idr) < 0) {
 		return reject_responder(e, sa);
+	}
 	sa->sa.remote_id = idr;
 	sa->sa.established_ms = rx->now;
 	ike_sa_set_state(&sa->sa, IKE_SA_STATE_ESTABLISHED);
 	child_of_auth(e, sa, rx);
 	return IKEV2_OK;
+}
+
+/* SK{IDr, [CERT], AUTH, SAr2, TSi, TSr}: authenticate the responder, install the CHILD SA */
+static enum ikev2_result ike_auth_inR2(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				       struct ikev2_rx *rx, struct ikev2_enc *reply)
+{
+	enum ikev2_result r;
+
+	(void)reply;
+	r = initiator_auth(e, sa, rx);
+	if (r != IKEV2_SUSPEND) {
+		ikev2_cert_pk_clear(&sa->pk);
+		ikev2_saved_clear(&sa->saved_resp); /* rx may point into it: last */
+	}
+	return r;
 }
 
 /* The IKE_AUTH transitions (RFC 7296 1.2). */

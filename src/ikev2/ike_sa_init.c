@@ -4,12 +4,15 @@
  *   Initiator                         Responder
  *   HDR, [N(COOKIE)], SAi1, KEi, Ni,
  *        N(NAT_DETECTION_*_IP)  -->
- *                                <--  HDR, SAr1, KEr, Nr, N(NAT_DETECTION_*_IP)
+ *        [N(SIGNATURE_HASH_ALGORITHMS)]  -->
+ *                                <--  HDR, SAr1, KEr, Nr, [CERTREQ], N(NAT_DETECTION_*_IP),
+ *                                     [N(SIGNATURE_HASH_ALGORITHMS)]
  *                                     (or HDR, N(COOKIE) / N(INVALID_KE_PAYLOAD) /
  *                                      N(NO_PROPOSAL_CHOSEN), without state)
  *
- * Not yet: IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) is neither sent nor
- * acted on; SIGNATURE_HASH_ALGORITHMS is recorded when received.
+ * SIGNATURE_HASH_ALGORITHMS (RFC 7427 4) and CERTREQ (RFC 7296 3.7) come
+ * from cert_auth.c. Not yet: IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) is
+ * neither sent nor acted on.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -358,6 +361,25 @@ void ikev2_ike_sa_init_request(struct ikev2_engine *e, struct ikev2_rx *rx)
 	ikev2_dispatch(e, sa, rx);
 }
 
+void ikev2_ike_sa_init_unsupported(struct ikev2_engine *e, struct ikev2_rx *rx)
+{
+	const struct ikev2_msg *m = rx->msg;
+	uint8_t type = m->unsupported_critical;
+	char from[IP_ENDPOINT_STRLEN];
+
+	ip_endpoint_fmt(&rx->remote, from, sizeof(from));
+	if (m->hdr.msg_id != 0) {
+		log_info(SUB_IKE, "IKE_SA_INIT request from %s dropped: message ID not 0", from);
+		return;
+	}
+	/* 2.5: reject the whole message, the payload type as notification data */
+	log_notice(SUB_IKE,
+		   "IKE_SA_INIT from %s has payload type %u marked critical, which we do not "
+		   "know: UNSUPPORTED_CRITICAL_PAYLOAD",
+		   from, type);
+	answer_stateless(e, rx, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+}
+
 /* HDR, SAi1, KEi, Ni --> (DH job) --> HDR, SAr1, KEr, Nr, N(NAT_D)... */
 static enum ikev2_result ike_sa_init_inI1_outR1(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 						struct ikev2_rx *rx, struct ikev2_enc *reply)
@@ -406,7 +428,9 @@ static enum ikev2_result ike_sa_init_inI1_outR1(struct ikev2_engine *e, struct i
 	kr.data = (struct span){sa->dh_resp.pub, sa->dh_resp.group->pub_len};
 	ikev2_put_ke(reply, &kr);
 	ikev2_put_nonce(reply, (struct span){sa->nr, sa->nr_len});
+	ikev2_cert_put_certreq(sa, reply);
 	put_nat_d(reply, sa);
+	ikev2_cert_put_sig_hashes(e, sa, reply);
 	ikev2_dh_clear(&sa->dh_resp);
 	sa->peer_req_id = 0;
 	ike_sa_set_state(&sa->sa, IKE_SA_STATE_INIT_R);
@@ -438,6 +462,7 @@ static void init_send(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t 
 	ikev2_put_ke(&enc, &ke);
 	ikev2_put_nonce(&enc, (struct span){sa->ni, sa->ni_len});
 	put_nat_d(&enc, sa);
+	ikev2_cert_put_sig_hashes(e, sa, &enc);
 	r = ikev2_chain_encode_end(&enc, &first);
 	sa->next_req_id = 0;
 	if (r == 0)
@@ -620,6 +645,7 @@ static enum ikev2_result ike_sa_init_inR1_outI2(struct ikev2_engine *e, struct i
 	memcpy(sa->nr, nr->nonce.p, nr->nonce.len);
 	nat_detect(sa, rx);
 	note_sig_hashes(sa, m);
+	ikev2_cert_note_certreq(sa, m);
 	free(sa->init_resp); /* RealMessage2, for the responder's AUTH */
 	sa->init_resp = malloc(rx->len);
 	if (!sa->init_resp)

@@ -65,6 +65,26 @@ enum ikev2_result ikev2_informational_send_delete_child(struct ikev2_engine *e,
 	return IKEV2_OK;
 }
 
+enum ikev2_result ikev2_informational_send_delete_spi(struct ikev2_engine *e,
+						      struct ikev2_ike_sa *sa, uint8_t protocol,
+						      uint32_t spi, uint64_t now)
+{
+	struct ikev2_delete d;
+	struct builder b;
+	struct ikev2_enc enc;
+	uint8_t v[4];
+
+	spi_bytes(spi, v);
+	memset(&d, 0, sizeof(d));
+	d.protocol = protocol;
+	d.spi_size = 4;
+	d.spis = (struct span){v, 4};
+	bld_init(&b, 0);
+	ikev2_chain_encode_begin(&enc, &b);
+	ikev2_put_delete(&enc, &d);
+	return send_chain(e, sa, &b, &enc, now) < 0 ? IKEV2_FAIL : IKEV2_OK;
+}
+
 enum ikev2_result ikev2_informational_send_delete_ike(struct ikev2_engine *e,
 						      struct ikev2_ike_sa *sa, uint64_t now)
 {

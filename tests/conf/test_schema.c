@@ -211,6 +211,8 @@ static void daemon_section(void **state)
 	(void)state;
 	assert_string_equal(
 		check("daemon {\n kernel = record\n record_file = /tmp/r\n threads = 2\n"
+		      " x509_dir = /etc/oak/x509\n x509ca_dir = /etc/oak/x509ca\n"
+		      " private_dir = /etc/oak/private\n"
 		      " retransmit_timeout = 4.5\n log {\n  ike = debug\n  all = 4\n"
 		      "  kernel = TRACE\n }\n}\n",
 		      NULL),

@@ -10,6 +10,7 @@
 #include "conf/parse.h"
 #include "crypto/rand.h"
 #include "harness.h"
+#include "ikev2/exchange.h"
 #include "lib/log.h"
 
 /* --- deterministic RNG (splitmix64) --- */
@@ -244,6 +245,7 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 	const char *me = idx == 0 ? "192.0.2.1" : "192.0.2.2";
 	const char *other = idx == 0 ? "192.0.2.2" : "192.0.2.1";
 	const char *my_id = idx == 0 ? "moon.example.org" : "sun.example.org";
+	char pki[3][1024];
 	const char *other_id = idx == 0 ? "sun.example.org" : "moon.example.org";
 	const char *my_ts = idx == 0 ? "10.1.0.0/16" : "10.2.0.0/16";
 	const char *other_ts = idx == 0 ? "10.2.0.0/16" : "10.1.0.0/16";
@@ -252,8 +254,12 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 
 	if (!o)
 		o = &none;
+	snprintf(pki[0], sizeof(pki[0]), "%s", th_src_path("tests/vectors/certs/x509"));
+	snprintf(pki[1], sizeof(pki[1]), "%s", th_src_path("tests/vectors/certs/x509ca"));
+	snprintf(pki[2], sizeof(pki[2]), "%s", th_src_path("tests/vectors/certs/private"));
 	if (asprintf(&text,
-		     "daemon { %s }\n"
+		     "daemon { x509_dir = \"%s\"\n x509ca_dir = \"%s\"\n private_dir = \"%s\"\n"
+		     " %s }\n"
 		     "connections {\n"
 		     "  gw {\n"
 		     "    version = 2\n"
@@ -271,11 +277,12 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 		     "}\n"
 		     "secrets { ike-1 { secret = %s\n id-1 = %s\n id-2 = %s }\n %s }\n"
 		     "%s\n",
-		     DEF(o->daemon, ""), me, other, DEF(o->ike, "aes128-sha256-modp2048"),
-		     DEF(o->auth, "psk"), my_id, DEF(o->extra_local, ""), DEF(o->auth, "psk"),
-		     DEF(o->remote_id, other_id), DEF(o->extra_remote, ""), DEF(o->local_ts, my_ts),
-		     DEF(o->remote_ts, other_ts), DEF(o->esp, "aes128-sha256"),
-		     DEF(o->mode, "tunnel"), DEF(o->children, ""),
+		     pki[0], pki[1], pki[2], DEF(o->daemon, ""), me, other,
+		     DEF(o->ike, "aes128-sha256-modp2048"), DEF(o->local_auth, DEF(o->auth, "psk")),
+		     DEF(o->local_id, my_id), DEF(o->extra_local, ""),
+		     DEF(o->remote_auth, DEF(o->auth, "psk")), DEF(o->remote_id, other_id),
+		     DEF(o->extra_remote, ""), DEF(o->local_ts, my_ts), DEF(o->remote_ts, other_ts),
+		     DEF(o->esp, "aes128-sha256"), DEF(o->mode, "tunnel"), DEF(o->children, ""),
 		     DEF(o->psk, "s3cret-pre-shared-key"), my_id, other_id, DEF(o->secrets, ""),
 		     DEF(o->authorities, "")) < 0)
 		fail();
@@ -284,8 +291,14 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 	return c;
 }
 
+static uint64_t h_wall(void *ctx)
+{
+	return ((struct h_world *)ctx)->wall;
+}
+
 void h_init(struct h_world *w, const struct h_opts *moon, const struct h_opts *sun)
 {
+	char why[CERTS_WHY_LEN];
 	int i;
 
 	memset(w, 0, sizeof(*w));
@@ -293,6 +306,7 @@ void h_init(struct h_world *w, const struct h_opts *moon, const struct h_opts *s
 		logcap_start(); /* quiet; tests read the lines with logcap_contains */
 	w->now = 1000000;
 	w->rng = 0x6f616b2d74657374ULL;
+	w->wall = 1893456000; /* 2030-01-01: inside 2025..2045, after "expired" */
 	rand_set_source(h_rand, &w->rng);
 	for (i = 0; i < 2; i++) {
 		struct h_peer *p = &w->p[i];
@@ -308,15 +322,21 @@ void h_init(struct h_world *w, const struct h_opts *moon, const struct h_opts *s
 					      k_del_sa, k_add_policy, k_del_policy};
 		p->k.next_spi = i == 0 ? 0xc1000001u : 0xc2000001u;
 		p->cfg = peer_config(i, i == 0 ? moon : sun);
+		if (certs_store_load(p->cfg, &p->certs, why, sizeof(why)) < 0)
+			fail_msg("%s: certificate store: %s", p->name, why);
 		memset(&env, 0, sizeof(env));
 		env.net = &p->net;
 		env.kernel = &p->kops;
 		env.jobs = (struct ike_jobs){w, h_submit};
 		env.keylog = (struct ike_keylog){p, h_keylog_cb};
-		env.config = p->cfg;
 		p->e = ikev2_engine_new(&env);
 		assert_non_null(p->e);
+		ikev2_engine_set_certs(p->e, p->certs);
+		ikev2_engine_set_wall_clock(p->e, h_wall, w);
 	}
+	/* as the daemon: the config (start_action = start) after the store */
+	for (i = 0; i < 2; i++)
+		ikev2_engine_set_config(w->p[i].e, w->p[i].cfg, 0);
 }
 
 void h_free(struct h_world *w)
@@ -324,12 +344,15 @@ void h_free(struct h_world *w)
 	int i;
 	size_t k;
 
-	for (i = 0; i < 2; i++) {
-		ikev2_engine_free(w->p[i].e);
-		oak_config_unref(w->p[i].cfg);
-	}
+	/* as the daemon: the executor's jobs are cancelled before the engines go */
 	for (k = 0; k < w->njobs; k++)
 		w->jobs[k].done(w->jobs[k].arg, -ECANCELED);
+	w->njobs = 0;
+	for (i = 0; i < 2; i++) {
+		ikev2_engine_free(w->p[i].e);
+		certs_store_unref(w->p[i].certs);
+		oak_config_unref(w->p[i].cfg);
+	}
 	for (k = 0; k < w->nq; k++)
 		free(w->q[k].buf);
 	rand_set_source(NULL, NULL);
@@ -419,6 +442,53 @@ bool h_advance(struct h_world *w)
 	ikev2_run_timers(w->p[0].e, w->now);
 	ikev2_run_timers(w->p[1].e, w->now);
 	return true;
+}
+
+void h_reseal(struct h_world *w, size_t i, void (*edit)(struct ikev2_payload *p, void *ctx),
+	      void *ctx)
+{
+	struct ikev2_msg *m = calloc(1, sizeof(*m));
+	struct h_dgram *d = &w->q[i];
+	struct h_peer *from;
+	struct ike_sa *isa;
+	struct ikev2_ike_sa *sa;
+	struct wire_err err;
+	struct builder b;
+	struct ikev2_enc enc;
+	uint8_t *plain = NULL, *out, first;
+	size_t out_len;
+	unsigned k;
+
+	assert_non_null(m);
+	assert_true(i < w->nq);
+	from = peer_at(w, &d->from.addr);
+	assert_non_null(from);
+	assert_int_equal(ikev2_msg_decode(d->buf, d->len, m, &err), 0);
+	/* the sender's own SA: the one the receiver would not look up */
+	isa = sa_table_find(&from->e->table, m->hdr.spi_i, m->hdr.spi_r,
+			    !(m->hdr.flags & IKEV2_FLAG_I));
+	assert_non_null(isa);
+	sa = ikev2_sa_of(isa);
+	assert_int_equal(ikev2_sk_open(sa, m, d->buf, d->len, &plain, &err), 0);
+	bld_init(&b, 0);
+	ikev2_chain_encode_begin(&enc, &b);
+	for (k = m->n_outer; k < m->count; k++) {
+		struct ikev2_payload p = m->pl[k];
+
+		edit(&p, ctx);
+		assert_int_equal(ikev2_put_payload(&enc, &p), 0);
+	}
+	assert_int_equal(ikev2_chain_encode_end(&enc, &first), 0);
+	assert_int_equal(ikev2_sk_seal(sa, m->hdr.exchange, (m->hdr.flags & IKEV2_FLAG_R) != 0,
+				       m->hdr.msg_id, bld_data(&b), bld_off(&b), first, &out,
+				       &out_len),
+			 0);
+	free(d->buf);
+	d->buf = out;
+	d->len = out_len;
+	bld_free(&b);
+	free(plain);
+	free(m);
 }
 
 void h_deliver(struct h_world *w, int to, const uint8_t *buf, size_t len)

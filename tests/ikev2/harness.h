@@ -15,8 +15,10 @@
 #include <stdint.h>
 
 #include "conf/model.h"
+#include "ike/certs.h"
 #include "ike/env.h"
 #include "ikev2/engine.h"
+#include "wire/ikev2.h"
 
 #define H_MAX_DGRAMS 64
 #define H_MAX_SAS    32
@@ -74,6 +76,7 @@ struct h_peer {
 	struct h_kernel k;
 	struct ikev2_engine *e;
 	struct oak_config *cfg;
+	struct certs_store *certs; /* from cfg: daemon dirs are tests/vectors/certs/ */
 	struct h_keylog keylog[H_MAX_KEYLOG];
 	size_t nkeylog;
 	unsigned sent; /* datagrams sent */
@@ -93,6 +96,7 @@ struct h_world {
 	size_t njobs;
 	uint64_t now;
 	uint64_t rng;
+	uint64_t wall; /* seconds since the epoch, for certificates (2030-01-01) */
 };
 
 /* What a peer's swanctl.conf says (NULL fields: the defaults below). The
@@ -107,7 +111,9 @@ struct h_opts {
 	const char *remote_id; /* the other's FQDN */
 	const char *children;  /* extra child sections, verbatim */
 	const char *daemon;    /* daemon section body, verbatim */
-	const char *auth;      /* "psk" */
+	const char *auth;      /* "psk", for local and remote */
+	const char *local_auth, *remote_auth;	/* override auth for one side */
+	const char *local_id;			/* the own FQDN */
 	const char *extra_local, *extra_remote; /* lines added to local { } / remote { } */
 	const char *secrets;			/* extra secrets body */
 	const char *authorities;
@@ -132,6 +138,12 @@ void h_drop(struct h_world *w, size_t i);
 void h_dup(struct h_world *w, size_t i);
 /* Advance the clock to the earliest deadline of either engine and run timers. */
 bool h_advance(struct h_world *w);
+/* Decrypt queued datagram i (an SK message) with its sender's keys, let
+ * edit() change each inner payload (its fields; spans may point to the
+ * test's buffers), then encode and seal it again: a test plays a peer that
+ * lies (a tampered AUTH, an ID its certificate lacks). */
+void h_reseal(struct h_world *w, size_t i, void (*edit)(struct ikev2_payload *p, void *ctx),
+	      void *ctx);
 /* Deliver raw bytes to peer `to` as if sent by the other. */
 void h_deliver(struct h_world *w, int to, const uint8_t *buf, size_t len);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "lib/builder.h"
 #include "lib/log.h"
 #include "wire/names.h"
 
@@ -471,6 +472,42 @@ static void test_transport_refused(void **state)
 	h_free(&w);
 }
 
+/* The initiator asks for transport mode, the responder answers in tunnel
+ * mode (RFC 7296 1.3.1): the initiator refuses the CHILD SA and deletes the
+ * responder's half, so neither kernel keeps anything. */
+static void test_child_refused_by_initiator(void **state)
+{
+	struct h_world w;
+	struct h_opts moon = {
+		.mode = "transport", .local_ts = "192.0.2.1/32", .remote_ts = "192.0.2.2/32"};
+	struct h_opts sun = {.local_ts = "192.0.2.2/32", .remote_ts = "192.0.2.1/32"};
+	int r = *(int *)*state;
+	struct h_view v;
+
+	if (r == 1) {
+		moon = (struct h_opts){.local_ts = "192.0.2.1/32", .remote_ts = "192.0.2.2/32"};
+		sun = (struct h_opts){.mode = "transport",
+				      .local_ts = "192.0.2.2/32",
+				      .remote_ts = "192.0.2.1/32"};
+	}
+	logcap_start();
+	h_init(&w, &moon, &sun);
+	initiate(&w, INI(&w, state), "net");
+	h_run(&w);
+	logcap_stop();
+	assert_established(&w);
+	if (!logcap_contains("we asked for transport mode, the responder chose tunnel mode") ||
+	    !logcap_contains("(net): deleted by the peer"))
+		fail_msg("log:\n%s", logcap_text());
+	assert_true(h_view(RES(&w, state), &v));
+	assert_int_equal(v.nchildren, 0);
+	assert_int_equal(w.p[0].k.nsas + w.p[1].k.nsas, 0);
+	assert_int_equal(w.p[0].k.npols + w.p[1].k.npols, 0);
+	assert_int_equal(w.p[0].k.nlarval + w.p[1].k.nlarval, 0);
+	assert_int_equal(w.p[0].k.errors + w.p[1].k.errors, 0);
+	h_free(&w);
+}
+
 /* --- CREATE_CHILD_SA and INFORMATIONAL --- */
 
 static const char net2_child[] = "net2 { local_ts = %s\n remote_ts = %s\n esp_proposals = %s }";
@@ -582,6 +619,46 @@ static void test_start_action(void **state)
 	h_free(&w);
 }
 
+/* RFC 7296 2.5: an unknown payload marked critical in IKE_SA_INIT is
+ * answered with UNSUPPORTED_CRITICAL_PAYLOAD naming its type, without state. */
+static void test_unsupported_critical_init(void **state)
+{
+	struct isakmp_hdr hdr = {.spi_i = {1, 2, 3, 4, 5, 6, 7, 8},
+				 .major = 2,
+				 .exchange = IKEV2_EXCH_IKE_SA_INIT,
+				 .flags = IKEV2_FLAG_I};
+	struct ikev2_msg *m = calloc(1, sizeof(*m));
+	const struct ikev2_payload *n;
+	struct ikev2_enc enc;
+	struct builder b;
+	struct wire_err err;
+	struct h_world w;
+	static const uint8_t body[4] = {0};
+
+	assert_non_null(m);
+	h_init(&w, NULL, NULL);
+	bld_init(&b, 0);
+	ikev2_msg_encode_begin(&enc, &b, &hdr);
+	ikev2_put_raw(&enc, 200, IKEV2_CRITICAL, (struct span){body, sizeof(body)});
+	assert_int_equal(ikev2_msg_encode_end(&enc), 0);
+	logcap_start();
+	h_deliver(&w, RES(&w, state)->idx, bld_data(&b), bld_off(&b));
+	logcap_stop();
+	assert_true(logcap_contains("payload type 200 marked critical"));
+	assert_int_equal(h_sa_count(RES(&w, state)), 0);
+	assert_int_equal(w.nq, 1);
+	assert_int_equal(ikev2_msg_decode(w.q[0].buf, w.q[0].len, m, &err), 0);
+	assert_true(m->hdr.flags & IKEV2_FLAG_R);
+	assert_memory_equal(m->hdr.spi_i, hdr.spi_i, 8);
+	n = ikev2_msg_find_notify(m, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	assert_non_null(n);
+	assert_int_equal(n->n.data.len, 1);
+	assert_int_equal(n->n.data.p[0], 200);
+	bld_free(&b);
+	free(m);
+	h_free(&w);
+}
+
 #define BOTH(t) cmocka_unit_test_prestate(t, &roles[0]), cmocka_unit_test_prestate(t, &roles[1])
 
 int main(void)
@@ -610,6 +687,8 @@ int main(void)
 		BOTH(test_delete_ike),
 		BOTH(test_terminate_all),
 		BOTH(test_start_action),
+		BOTH(test_unsupported_critical_init),
+		BOTH(test_child_refused_by_initiator),
 	};
 
 	log_set_all(getenv("OAK_TEST_DEBUG") ? LVL_DEBUG : LVL_INFO);
