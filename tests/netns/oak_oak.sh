@@ -59,6 +59,36 @@ round() {
     cp "$B/oakd.log" "$NT_WORK/$init-initiates/b.log"
 }
 
+# crash: A dies without sending a Delete (SIGKILL) and starts again. Its new
+# IKE SA carries INITIAL_CONTACT (RFC 7296 2.4: it has no other IKE SA with B),
+# so B must delete the stale IKE SA and its CHILD SA instead of keeping both.
+crash() {
+    local pa pb spb
+    oak_conf "$A" tun local=192.0.2.1 remote=192.0.2.2 local_id=a.oak.test remote_id=b.oak.test \
+        local_ts=198.51.100.0/24 remote_ts=203.0.113.0/24 start=start
+    oak_conf "$B" tun local=192.0.2.2 remote=192.0.2.1 local_id=b.oak.test remote_id=a.oak.test \
+        local_ts=203.0.113.0/24 remote_ts=198.51.100.0/24 start=none
+    start_oakd "$NS_B" "$B" || die "no oakd"; pb=$NT_PID
+    start_oakd "$NS_A" "$A" || die "no oakd"; pa=$NT_PID
+    check "crash: CHILD SA up on B" wait_for 10 oak_child_up "$B" tun
+    spb=$(oak_record "$B" spis tun)
+    kill -9 "$pa"
+    wait_for 5 _nt_gone "$pa"
+    NT_PIDS=$(printf '%s\n' $NT_PIDS | grep -vx "$pa" | tr '\n' ' ')
+    mv "$A/oakd.log" "$A/oakd-crashed.log"
+    start_oakd "$NS_A" "$A" || die "no oakd"; pa=$NT_PID
+    check "crash: B replaces the stale IKE SA on INITIAL_CONTACT" \
+        wait_for 10 grep -q "replaced: the peer sent INITIAL_CONTACT" "$B/oakd.log"
+    check "crash: B removed the stale CHILD SA's inbound SA (${spb% *})" \
+        wait_for 5 oak_deleted "$B" "${spb% *}"
+    check "crash: a new CHILD SA is up on A" wait_for 10 oak_child_up "$A" tun
+    nt_stop "$pa"
+    nt_stop "$pb"
+    mkdir -p "$NT_WORK/crash"
+    cp "$A/oakd.log" "$A/oakd-crashed.log" "$B/oakd.log" "$NT_WORK/crash/" 2>/dev/null
+}
+
 round A
 round B
+crash
 nt_result "oakd <-> oakd IKEv2 PSK"
