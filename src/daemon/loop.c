@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "crypto/pool.h"
+#include "daemon/control.h"
 #include "daemon/keylog.h"
 #include "ike/certs.h"
 #include "kernel/record.h"
@@ -36,6 +37,7 @@ struct oakd {
 	struct udp_net *udp;
 	struct net_ops net;
 	struct ikev2_engine *ikev2;
+	struct control *control; /* the VICI socket */
 	struct event *timer, *stop_timer;
 	struct event *sig_hup, *sig_term, *sig_int;
 	uint64_t stop_deadline; /* mono ms; 0 while running */
@@ -92,6 +94,8 @@ static void oakd_rearm(struct oakd *d)
 	uint64_t deadline = ikev2_next_deadline(d->ikev2), now = mono_ms();
 	struct timeval tv;
 
+	/* every engine call ends here: VICI sees what it changed (control.h) */
+	control_sync(d->control);
 	if (deadline == UINT64_MAX) {
 		event_del(d->timer);
 		return;
@@ -317,6 +321,27 @@ static int oakd_start_engine(struct oakd *d)
 	return 0;
 }
 
+static void oakd_engine_called(void *ctx)
+{
+	oakd_rearm(ctx);
+}
+
+/* After the engine: the socket answers about SAs from the first request on. */
+static int oakd_start_control(struct oakd *d)
+{
+	struct control_env env = {.base = d->base,
+				  .ikev2 = d->ikev2,
+				  .pool = d->pool,
+				  .config = &d->cfg,
+				  .socket = d->cfg->daemon.socket,
+				  .sink = d->opts.log_sink,
+				  .sink_ctx = d->opts.log_sink_ctx,
+				  .engine_called = oakd_engine_called,
+				  .ctx = d};
+
+	return control_new(&env, &d->control);
+}
+
 static int oakd_start_events(struct oakd *d)
 {
 	d->timer = evtimer_new(d->base, oakd_on_timer, d);
@@ -352,7 +377,8 @@ struct oakd *oakd_start(const struct oakd_opts *opts, struct oak_config *cfg)
 		return NULL;
 	}
 	/* signals first: a SIGTERM during start-up still stops cleanly */
-	if (oakd_start_events(d) || oakd_start_backends(d) || oakd_start_engine(d)) {
+	if (oakd_start_events(d) || oakd_start_backends(d) || oakd_start_engine(d) ||
+	    oakd_start_control(d)) {
 		oakd_free(d);
 		return NULL;
 	}
@@ -382,6 +408,7 @@ void oakd_free(struct oakd *d)
 		return;
 	/* the pool first: its last done callbacks still reach the engine */
 	pool_free(d->pool);
+	control_free(d->control); /* after the workers' last log lines, before the engine */
 	ikev2_engine_free(d->ikev2);
 	certs_store_unref(d->certs);
 	udp_close(d->udp);

@@ -8,6 +8,8 @@
  *   SIGTERM/INT -> ikev2_terminate_all(), then up to OAKD_STOP_WAIT_MS for
  *                the IKE SAs to go, then the loop ends (exit 0)
  *   one timer -> re-armed to ikev2_next_deadline() after every event
+ *   VICI socket (daemon.socket) -> control.c, which also reports every SA
+ *                change after each engine call (kept across reloads)
  */
 #ifndef OAK_DAEMON_LOOP_H
 #define OAK_DAEMON_LOOP_H
@@ -17,6 +19,7 @@
 #include <stdint.h>
 
 #include "conf/model.h"
+#include "lib/log.h"
 
 #define OAKD_STOP_WAIT_MS 2000
 
@@ -27,6 +30,8 @@ struct oakd_opts {
 	const char *config_path;  /* (borrowed) */
 	const char *const *debug; /* (borrowed) "SUB=LEVEL" specs, applied after daemon.log */
 	size_t ndebug;
+	log_sink_fn *log_sink; /* the sink main installed (NULL: stderr); the VICI */
+	void *log_sink_ctx;    /* socket's sink passes every line on to it */
 };
 
 /* Checks of a built config that depend on what this oakd can do (the

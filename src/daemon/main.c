@@ -195,6 +195,7 @@ int main(int argc, char **argv)
 		}
 		openlog("oakd", LOG_PID, LOG_DAEMON);
 		log_set_sink(syslog_sink, NULL);
+		opts.log_sink = syslog_sink;
 	}
 	d = oakd_start(&opts, cfg);
 	if (!d)

@@ -58,6 +58,7 @@ daemon {{
     port = {port}
     port_nat_t = {nat_t}
     record_file = {d}/record.json
+    socket = {d}/oak.vici
     log {{
         net = debug
     }}
