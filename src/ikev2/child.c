@@ -321,7 +321,27 @@ int ikev2_child_accept(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct c
 
 /* --- the kernel --- */
 
-static void sa_common(const struct ikev2_ike_sa *sa, const struct child_sa *c, struct kernel_sa *k)
+/* RFC 7296 2.23: with a NAT (detected or forced) ESP goes in UDP, on the
+ * IKE SA's ports, which must be our NAT-T port ("UDP encapsulation MUST NOT
+ * be done on port 500"; only that socket hands ESP to the kernel). */
+static bool esp_encap(struct ikev2_engine *e, const struct ikev2_ike_sa *sa,
+		      const struct child_sa *c)
+{
+	uint16_t nat_t = ikev2_daemon_cfg(e)->port_nat_t;
+
+	if (!ikev2_nat_traversal(sa))
+		return false;
+	if (nat_t && sa->sa.local.port == nat_t && sa->sa.remote.port != 500)
+		return true;
+	log_warn(SUB_IKE,
+		 "CHILD SA #%u (%s): NAT traversal needed, but the IKE SA uses UDP %u -> %u, "
+		 "not our NAT-T port %u: ESP is not encapsulated",
+		 c->serial, c->cfg->name, sa->sa.local.port, sa->sa.remote.port, nat_t);
+	return false;
+}
+
+static void sa_common(const struct ikev2_ike_sa *sa, const struct child_sa *c, bool encap,
+		      struct kernel_sa *k)
 {
 	const struct child_cfg *cfg = c->cfg;
 	const struct proposal_transform *esn = proposal_get(&c->proposal, IKEV2_TRANS_ESN);
@@ -338,7 +358,7 @@ static void sa_common(const struct ikev2_ike_sa *sa, const struct child_sa *c, s
 	k->life.hard_bytes = cfg->life_bytes;
 	k->life.soft_packets = cfg->rekey_packets;
 	k->life.hard_packets = cfg->life_packets;
-	if (sa->sa.nat_local || sa->sa.nat_remote) { /* RFC 3948 */
+	if (encap) { /* RFC 3948 */
 		k->encap_sport = sa->sa.local.port;
 		k->encap_dport = sa->sa.remote.port;
 	}
@@ -439,9 +459,10 @@ static int install_sas(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct c
 	const struct kernel_ops *ko = e->env.kernel;
 	bool i = sa->sa.initiator;
 	struct kernel_sa in, out;
+	bool encap = esp_encap(e, sa, c);
 
-	sa_common(sa, c, &in);
-	sa_common(sa, c, &out);
+	sa_common(sa, c, encap, &in);
+	sa_common(sa, c, encap, &out);
 	/* RFC 7296 2.17: the _i keys protect initiator -> responder traffic */
 	if (sa_algs(c, i ? keys->encr_r : keys->encr_i, i ? keys->integ_r : keys->integ_i, &in) ||
 	    sa_algs(c, i ? keys->encr_i : keys->encr_r, i ? keys->integ_i : keys->integ_r, &out))

@@ -6,6 +6,10 @@
  *                                <--  HDR, SK {[N(USE_TRANSPORT_MODE)], SA, Nr,
  *                                              [KEr], TSi, TSr}
  *
+ * A KEi of a group other than the chosen proposal's is answered with
+ * N(INVALID_KE_PAYLOAD) naming the group (1.3); the initiator retries once
+ * with that group when its proposals have it.
+ *
  * Rekeying (N(REKEY_SA), 1.3.3) and rekeying the IKE SA (1.3.2) are a later
  * issue: such requests are answered with NO_ADDITIONAL_SAS.
  */
@@ -81,6 +85,7 @@ enum ikev2_result ikev2_create_child_send(struct ikev2_engine *e, struct ikev2_i
 	}
 	log_info(SUB_IKE, "IKE SA #%u: creating CHILD SA #%u (%s)", sa->sa.serial, c->serial,
 		 cfg->name);
+	sa->req_ke_retried = false;
 	ikev2_dh_clear(&sa->dh_req);
 	sa->dh_req.group = NULL;
 	dh = sa->req_noffer ? proposal_get(&sa->req_offer[0], IKEV2_TRANS_DH) : NULL;
@@ -198,6 +203,43 @@ static enum ikev2_result create_child_sa_inI_outR(struct ikev2_engine *e, struct
 	return IKEV2_OK;
 }
 
+/* RFC 7296 1.3: the responder chose a proposal of another KE group and
+ * names it in N(INVALID_KE_PAYLOAD); retry once, with a new nonce and a KEi
+ * of that group, when one of our proposals has it. 0 when the retry runs
+ * (the CHILD SA stays CREATING with its SPI); -1 logged. */
+static int cc_retry_ke(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
+		       const struct ikev2_payload *n)
+{
+	uint16_t g = n->n.data.len == 2 ? (uint16_t)(n->n.data.p[0] << 8 | n->n.data.p[1]) : 0;
+	uint16_t had = sa->dh_req.group ? sa->dh_req.group->id : 0;
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < sa->req_noffer; i++)
+		if (g && proposal_has(&sa->req_offer[i], IKEV2_TRANS_DH, g, 0))
+			break;
+	if (sa->req_ke_retried)
+		why = "we already retried once";
+	else if (!g || i == sa->req_noffer || !dh_group_by_id(g))
+		why = "which none of our ESP/AH proposals has";
+	else if (g == had)
+		why = "which is the group we sent";
+	if (why) {
+		log_notice(SUB_IKE, "CHILD SA #%u (%s): responder wants KE group %u, %s", c->serial,
+			   c->cfg->name, g, why);
+		return -1;
+	}
+	log_info(SUB_IKE, "CHILD SA #%u (%s): responder wants KE group %u instead of %u, retrying",
+		 c->serial, c->cfg->name, g, had);
+	sa->req_ke_retried = true;
+	ikev2_dh_clear(&sa->dh_req);
+	sa->dh_req.group = dh_group_by_id(g);
+	if (rand_bytes(sa->req_nonce, NONCE_LEN) < 0 ||
+	    ikev2_dh_submit(e, sa, &sa->dh_req, NULL, 0, NULL, cc_send) < 0)
+		return -1;
+	return 0;
+}
+
 /* SK{SA, Nr, [KEr], TSi, TSr}: install the CHILD SA (after the DH job with PFS) */
 static enum ikev2_result create_child_sa_inR(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 					     struct ikev2_rx *rx, struct ikev2_enc *reply)
@@ -225,6 +267,9 @@ static enum ikev2_result create_child_sa_inR(struct ikev2_engine *e, struct ikev
 		}
 		g_ir = sa->dh_req.shared;
 	} else if (err || !nr) {
+		if (err && err->n.type == IKEV2_N_INVALID_KE_PAYLOAD &&
+		    cc_retry_ke(e, sa, c, err) == 0)
+			return IKEV2_OK;
 		log_notice(SUB_IKE, "CHILD SA #%u (%s) not created: the peer answered %s",
 			   c->serial, c->cfg->name,
 			   err ? ikev2_notify_name(err->n.type, nb, sizeof(nb))

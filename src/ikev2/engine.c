@@ -16,6 +16,8 @@
 #include "wire/ikev2_rules.h"
 
 static const struct daemon_cfg default_daemon = {
+	.port = 500,
+	.port_nat_t = 4500,
 	.retransmit_tries = 5,
 	.retransmit_timeout = 4.0,
 	.retransmit_base = 1.8,
@@ -530,8 +532,10 @@ static void answer_error(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct
 	sa->peer_req_id = rx->msg->hdr.msg_id + 1;
 }
 
+/* Run t's handler on rx; `resumed` when a job finished and the handler runs
+ * again on the saved message (the message was logged the first time). */
 static void run_transition(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
-			   const struct ikev2_transition *t, struct ikev2_rx *rx)
+			   const struct ikev2_transition *t, struct ikev2_rx *rx, bool resumed)
 {
 	bool response = t->response;
 	enum ikev2_result res;
@@ -539,9 +543,10 @@ static void run_transition(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 	struct ikev2_enc enc;
 	uint8_t first;
 
-	log_debug(SUB_IKE, "IKE SA #%u: %s %s, message ID %u -> %s", sa->sa.serial,
-		  exch_name(t->exchange), response ? "response" : "request", rx->msg->hdr.msg_id,
-		  t->name);
+	if (!resumed)
+		log_debug(SUB_IKE, "IKE SA #%u: %s %s, message ID %u -> %s", sa->sa.serial,
+			  exch_name(t->exchange), response ? "response" : "request",
+			  rx->msg->hdr.msg_id, t->name);
 	if (response) {
 		res = t->handler(e, sa, rx, NULL);
 		if (res == IKEV2_IGNORE && sa->sa.state != IKE_SA_STATE_DEAD) {
@@ -579,6 +584,16 @@ static void run_transition(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 		kick(e, sa, rx->now);
 }
 
+/* RFC 7296 2.23: once on the NAT-T port, "all subsequent traffic" stays
+ * there; a message that still comes to the IKE port does not move us back. */
+static bool unfloats(struct ikev2_engine *e, const struct ikev2_ike_sa *sa,
+		     const struct ikev2_rx *rx)
+{
+	uint16_t nat_t = ikev2_daemon_cfg(e)->port_nat_t;
+
+	return nat_t && sa->sa.local.port == nat_t && rx->local.port != nat_t;
+}
+
 /* Decrypt (unless IKE_SA_INIT) and check the payload rules. 0 to go on;
  * else the message was answered or dropped. *plain: caller frees. */
 static int open_message(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct ikev2_rx *rx,
@@ -604,7 +619,7 @@ static int open_message(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 		}
 		/* authenticated from here on: follow a peer that moved its port
 		 * (floating to 4500, RFC 7296 2.23) */
-		if (ip_addr_eq(&rx->remote.addr, &sa->sa.remote.addr)) {
+		if (ip_addr_eq(&rx->remote.addr, &sa->sa.remote.addr) && !unfloats(e, sa, rx)) {
 			sa->sa.remote = rx->remote;
 			sa->sa.local = rx->local;
 		}
@@ -666,7 +681,7 @@ static void handle(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct ikev2
 		sa->next_req_id = sa->out_id + 1;
 		timers_cancel(&e->timers, sa->sa.serial, TIMER_RETRANSMIT);
 	}
-	run_transition(e, sa, t, rx);
+	run_transition(e, sa, t, rx, false);
 out:
 	free(plain);
 }
@@ -735,7 +750,7 @@ void ikev2_redispatch(struct ikev2_engine *e, struct ikev2_ike_sa *sa, bool resp
 	t = find_transition(e->msg.hdr.exchange, response, sa->sa.state);
 	if (!t)
 		goto drop;
-	run_transition(e, sa, t, &rx);
+	run_transition(e, sa, t, &rx, true);
 	free(plain);
 	return;
 drop:

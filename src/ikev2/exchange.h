@@ -156,12 +156,16 @@ struct ikev2_ike_sa {
 	bool req_transport;
 	const struct child_cfg *req_child_cfg;
 	uint32_t req_delete_child; /* the CHILD SA our INFORMATIONAL deletes */
+	bool req_ke_retried;	   /* our CREATE_CHILD_SA was retried after INVALID_KE_PAYLOAD */
 	/* the peer's CREATE_CHILD_SA being answered (while its DH job runs) */
 	uint32_t resp_child;
 	uint8_t resp_nonce[32];
 	/* queue of requests to start */
 	struct ikev2_task tasks[IKEV2_TASKS_MAX];
 	unsigned ntasks;
+	/* RFC 7296 2.23: NAT traversal as if a NAT was there (conn encap = yes,
+	 * both sides sent NAT_D): we faked our NAT_DETECTION_SOURCE_IP */
+	bool nat_forced;
 	/* what the peer told us */
 	bool peer_initial_contact;
 	uint16_t peer_sig_hashes; /* bit n: RFC 7427 hash n offered */
@@ -233,6 +237,13 @@ extern const size_t ikev2_informational_ntransitions;
 static inline struct ikev2_ike_sa *ikev2_sa_of(struct ike_sa *sa)
 {
 	return (struct ikev2_ike_sa *)(void *)sa; /* sa is the first member */
+}
+
+/* RFC 7296 2.23: a NAT was detected (or faked with encap = yes), so IKE
+ * moves to the NAT-T port and ESP goes in UDP. */
+static inline bool ikev2_nat_traversal(const struct ikev2_ike_sa *sa)
+{
+	return sa->sa.nat_local || sa->sa.nat_remote || sa->nat_forced;
 }
 
 /* --- engine.c --- */

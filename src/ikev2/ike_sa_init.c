@@ -10,6 +10,11 @@
  *                                     (or HDR, N(COOKIE) / N(INVALID_KE_PAYLOAD) /
  *                                      N(NO_PROPOSAL_CHOSEN), without state)
  *
+ * NAT_D (2.23): with a NAT detected (or faked by encap = yes, which sends a
+ * source hash that matches nothing) the initiator floats to the NAT-T port
+ * before IKE_AUTH; the responder follows the peer (engine.c). ESP is then
+ * UDP-encapsulated on those ports (child.c).
+ *
  * SIGNATURE_HASH_ALGORITHMS (RFC 7427 4) and CERTREQ (RFC 7296 3.7) come
  * from cert_auth.c. Not yet: IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) is
  * neither sent nor acted on.
@@ -203,11 +208,20 @@ int ikev2_ike_keys(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const struct
 
 /* --- NAT detection (RFC 7296 2.23) --- */
 
+#define NAT_T_PORT 4500 /* RFC 3948: the peer's NAT-T port */
+
 static void put_nat_d(struct ikev2_enc *enc, const struct ikev2_ike_sa *sa)
 {
 	uint8_t h[20];
+	int r;
 
-	if (ikev2_nat_hash(sa->sa.spi_i, sa->sa.spi_r, &sa->sa.local, h) == 0)
+	/* encap = yes, as strongSwan's: a source hash that matches nothing makes
+	 * the peer see a NAT in front of us, so both float and encapsulate */
+	if (sa->sa.conn && sa->sa.conn->encap)
+		r = rand_bytes(h, sizeof(h));
+	else
+		r = ikev2_nat_hash(sa->sa.spi_i, sa->sa.spi_r, &sa->sa.local, h);
+	if (r == 0)
 		ikev2_put_notify_data(enc, IKEV2_N_NAT_DETECTION_SOURCE_IP, h, sizeof(h));
 	if (ikev2_nat_hash(sa->sa.spi_i, sa->sa.spi_r, &sa->sa.remote, h) == 0)
 		ikev2_put_notify_data(enc, IKEV2_N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
@@ -232,17 +246,51 @@ static void nat_detect(struct ikev2_ike_sa *sa, const struct ikev2_rx *rx)
 	const struct ikev2_msg *m = rx->msg;
 	char peer[IP_ADDR_STRLEN];
 
+	/* a peer without NAT_D does not do NAT-T: no NAT, nothing forced */
 	if (!ikev2_msg_find_notify(m, IKEV2_N_NAT_DETECTION_SOURCE_IP) ||
 	    !ikev2_msg_find_notify(m, IKEV2_N_NAT_DETECTION_DESTINATION_IP))
 		return;
 	sa->sa.nat_remote = !nat_d_matches(m, IKEV2_N_NAT_DETECTION_SOURCE_IP, &rx->remote);
 	sa->sa.nat_local = !nat_d_matches(m, IKEV2_N_NAT_DETECTION_DESTINATION_IP, &rx->local);
+	sa->nat_forced = sa->sa.conn && sa->sa.conn->encap;
+	ike_sa_peer(&sa->sa, peer, sizeof(peer));
 	if (sa->sa.nat_remote || sa->sa.nat_local)
-		log_info(SUB_IKE, "IKE SA #%u %s: NAT detected (%s%s%s)", sa->sa.serial,
-			 ike_sa_peer(&sa->sa, peer, sizeof(peer)),
+		log_info(SUB_IKE, "IKE SA #%u %s: NAT detected (%s%s%s)", sa->sa.serial, peer,
 			 sa->sa.nat_local ? "in front of us" : "",
 			 sa->sa.nat_local && sa->sa.nat_remote ? ", " : "",
 			 sa->sa.nat_remote ? "in front of the peer" : "");
+	else if (sa->nat_forced)
+		log_info(SUB_IKE, "IKE SA #%u %s: no NAT detected, NAT-T forced (encap = yes)",
+			 sa->sa.serial, peer);
+}
+
+/* RFC 7296 2.23: an initiator that detects a NAT "MUST tunnel all future
+ * IKE and ESP packets associated with this IKE SA over UDP port 4500".
+ * As strongSwan: our port moves when it is the IKE port, the peer's when it
+ * is 500 (a port configured otherwise is kept). The net layer adds the
+ * non-ESP marker because a port is the NAT-T port. */
+static void nat_float(struct ikev2_engine *e, struct ikev2_ike_sa *sa)
+{
+	const struct daemon_cfg *d = ikev2_daemon_cfg(e);
+	uint16_t ike_port = d->port ? d->port : 500;
+	char peer[IP_ADDR_STRLEN];
+
+	if (!ikev2_nat_traversal(sa))
+		return;
+	ike_sa_peer(&sa->sa, peer, sizeof(peer));
+	if (!d->port_nat_t) {
+		log_warn(SUB_IKE,
+			 "IKE SA #%u %s: NAT traversal needed, but daemon.port_nat_t is 0: "
+			 "staying on port %u",
+			 sa->sa.serial, peer, sa->sa.local.port);
+		return;
+	}
+	if (sa->sa.local.port == ike_port)
+		sa->sa.local.port = d->port_nat_t;
+	if (sa->sa.remote.port == 500)
+		sa->sa.remote.port = NAT_T_PORT;
+	log_info(SUB_IKE, "IKE SA #%u %s: floating to UDP %u -> %u (NAT-T)", sa->sa.serial, peer,
+		 sa->sa.local.port, sa->sa.remote.port);
 }
 
 /* RFC 7427 4: the hashes the peer accepts for signatures. */
@@ -644,6 +692,7 @@ static enum ikev2_result ike_sa_init_inR1_outI2(struct ikev2_engine *e, struct i
 	sa->nr_len = nr->nonce.len;
 	memcpy(sa->nr, nr->nonce.p, nr->nonce.len);
 	nat_detect(sa, rx);
+	nat_float(e, sa);
 	note_sig_hashes(sa, m);
 	ikev2_cert_note_certreq(sa, m);
 	free(sa->init_resp); /* RealMessage2, for the responder's AUTH */

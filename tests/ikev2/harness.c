@@ -50,6 +50,8 @@ static int h_send(void *ctx, const struct ip_endpoint *local, const struct ip_en
 	if (d->from.addr.family == 0 || ip_addr_is_any(&d->from.addr))
 		d->from.addr = p->ep.addr;
 	d->to = *remote;
+	d->marker = local->port == H_NAT_T_PORT || remote->port == H_NAT_T_PORT;
+	p->sent_nat_t += d->marker;
 	d->buf = malloc(len);
 	assert_non_null(d->buf);
 	memcpy(d->buf, msg, len);
@@ -266,6 +268,7 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 		     "    local_addrs = %s\n"
 		     "    remote_addrs = %s\n"
 		     "    proposals = %s\n"
+		     "    %s\n"
 		     "    local { auth = %s\n id = %s\n %s }\n"
 		     "    remote { auth = %s\n id = %s\n %s }\n"
 		     "    children {\n"
@@ -278,11 +281,12 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 		     "secrets { ike-1 { secret = %s\n id-1 = %s\n id-2 = %s }\n %s }\n"
 		     "%s\n",
 		     pki[0], pki[1], pki[2], DEF(o->daemon, ""), me, other,
-		     DEF(o->ike, "aes128-sha256-modp2048"), DEF(o->local_auth, DEF(o->auth, "psk")),
-		     DEF(o->local_id, my_id), DEF(o->extra_local, ""),
-		     DEF(o->remote_auth, DEF(o->auth, "psk")), DEF(o->remote_id, other_id),
-		     DEF(o->extra_remote, ""), DEF(o->local_ts, my_ts), DEF(o->remote_ts, other_ts),
-		     DEF(o->esp, "aes128-sha256"), DEF(o->mode, "tunnel"), DEF(o->children, ""),
+		     DEF(o->ike, "aes128-sha256-modp2048"), DEF(o->conn_extra, ""),
+		     DEF(o->local_auth, DEF(o->auth, "psk")), DEF(o->local_id, my_id),
+		     DEF(o->extra_local, ""), DEF(o->remote_auth, DEF(o->auth, "psk")),
+		     DEF(o->remote_id, other_id), DEF(o->extra_remote, ""), DEF(o->local_ts, my_ts),
+		     DEF(o->remote_ts, other_ts), DEF(o->esp, "aes128-sha256"),
+		     DEF(o->mode, "tunnel"), DEF(o->children, ""),
 		     DEF(o->psk, "s3cret-pre-shared-key"), my_id, other_id, DEF(o->secrets, ""),
 		     DEF(o->authorities, "")) < 0)
 		fail();
@@ -403,7 +407,7 @@ void h_dup(struct h_world *w, size_t i)
 bool h_step(struct h_world *w)
 {
 	struct h_dgram d;
-	struct h_peer *to;
+	struct h_peer *to, *from;
 
 	if (w->njobs) {
 		h_jobs(w);
@@ -415,7 +419,15 @@ bool h_step(struct h_world *w)
 	memmove(&w->q[0], &w->q[1], (w->nq - 1) * sizeof(w->q[0]));
 	w->nq--;
 	to = peer_at(w, &d.to.addr);
+	from = peer_at(w, &d.from.addr);
 	assert_non_null(to);
+	assert_non_null(from);
+	/* the NAPT: out with a shifted source port, in with the port shifted back */
+	d.from.port = (uint16_t)(d.from.port + w->nat_shift[from->idx]);
+	if (w->nat_shift[to->idx]) {
+		assert_true(d.to.port > w->nat_shift[to->idx]);
+		d.to.port = (uint16_t)(d.to.port - w->nat_shift[to->idx]);
+	}
 	ikev2_recv(to->e, &d.to, &d.from, d.buf, d.len, w->now);
 	free(d.buf);
 	return true;

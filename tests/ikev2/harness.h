@@ -6,6 +6,11 @@
  *
  * Peer 0 is "moon" 192.0.2.1, peer 1 is "sun" 192.0.2.2; each test runs with
  * either as initiator (the `ini` index), the other is `res`.
+ *
+ * NAT: w->nat_shift[i] puts peer i behind a NAPT that maps its source port
+ * p to p + shift (500 -> 1500, 4500 -> 5500) and back on the way in; the
+ * queue holds datagrams as their sender sent them, the receiver sees them
+ * translated. The NAT_D hashes then tell both sides (RFC 7296 2.23).
  */
 #ifndef OAK_TESTS_IKEV2_HARNESS_H
 #define OAK_TESTS_IKEV2_HARNESS_H
@@ -25,9 +30,11 @@
 #define H_MAX_POLS   128
 #define H_MAX_JOBS   32
 #define H_MAX_KEYLOG 8
+#define H_NAT_T_PORT 4500 /* daemon.port_nat_t of both peers */
 
 struct h_dgram {
-	struct ip_endpoint from, to;
+	struct ip_endpoint from, to; /* as the sender gave them to net_ops */
+	bool marker;		     /* the net layer prepends the non-ESP marker: a port is 4500 */
 	uint8_t *buf;
 	size_t len;
 };
@@ -79,7 +86,8 @@ struct h_peer {
 	struct certs_store *certs; /* from cfg: daemon dirs are tests/vectors/certs/ */
 	struct h_keylog keylog[H_MAX_KEYLOG];
 	size_t nkeylog;
-	unsigned sent; /* datagrams sent */
+	unsigned sent;	     /* datagrams sent */
+	unsigned sent_nat_t; /* of those, with the non-ESP marker (a port is 4500) */
 };
 
 struct h_job {
@@ -96,7 +104,8 @@ struct h_world {
 	size_t njobs;
 	uint64_t now;
 	uint64_t rng;
-	uint64_t wall; /* seconds since the epoch, for certificates (2030-01-01) */
+	uint64_t wall;	       /* seconds since the epoch, for certificates (2030-01-01) */
+	uint16_t nat_shift[2]; /* peer i behind a NAPT shifting its ports; 0: none */
 };
 
 /* What a peer's swanctl.conf says (NULL fields: the defaults below). The
@@ -117,6 +126,7 @@ struct h_opts {
 	const char *extra_local, *extra_remote; /* lines added to local { } / remote { } */
 	const char *secrets;			/* extra secrets body */
 	const char *authorities;
+	const char *conn_extra; /* lines added to the connection (encap = yes) */
 };
 
 /* Set up both peers with their options (a NULL opts: defaults). */

@@ -619,6 +619,195 @@ static void test_start_action(void **state)
 	h_free(&w);
 }
 
+/* --- CREATE_CHILD_SA with another KE group (RFC 7296 1.3) --- */
+
+/* net2 with PFS: the initiator's first group is MODP 2048, the responder
+ * prefers ECP 256. */
+static void init_pfs_pair(struct h_world *w, void **state, const char *ini_esp, const char *res_esp,
+			  char c[2][200])
+{
+	struct h_opts o[2];
+	int r = *(int *)*state;
+
+	snprintf(c[r], 200, net2_child, r == 0 ? "10.11.0.0/16" : "10.12.0.0/16",
+		 r == 0 ? "10.12.0.0/16" : "10.11.0.0/16", ini_esp);
+	snprintf(c[!r], 200, net2_child, r == 0 ? "10.12.0.0/16" : "10.11.0.0/16",
+		 r == 0 ? "10.11.0.0/16" : "10.12.0.0/16", res_esp);
+	memset(o, 0, sizeof(o));
+	o[0].children = c[0];
+	o[1].children = c[1];
+	h_init(w, &o[0], &o[1]);
+	initiate(w, INI(w, state), "net");
+	h_run(w);
+	assert_established(w);
+}
+
+static void test_create_child_invalid_ke(void **state)
+{
+	struct h_world w;
+	char c[2][200];
+	struct h_view vi, vr;
+	unsigned before;
+
+	init_pfs_pair(&w, state, "aes128-sha256-modp2048-ecp256", "aes128-sha256-ecp256-modp2048",
+		      c);
+	before = INI(&w, state)->sent;
+	logcap_start();
+	initiate(&w, INI(&w, state), "net2");
+	h_run(&w);
+	logcap_stop();
+	/* the responder names its group, the initiator retries with it */
+	if (!logcap_contains("KE group 19 wanted, the peer sent 14") ||
+	    !logcap_contains("responder wants KE group 19 instead of 14, retrying"))
+		fail_msg("log:\n%s", logcap_text());
+	assert_int_equal(INI(&w, state)->sent, before + 2);
+	assert_established(&w);
+	assert_int_equal(h_assert_child_pairs(&w), 2);
+	assert_true(h_view(INI(&w, state), &vi));
+	assert_true(h_view(RES(&w, state), &vr));
+	assert_int_equal(vi.nchildren, 2);
+	if (!strstr(vi.prop[0], "ECP_256"))
+		fail_msg("proposal '%s' lacks ECP_256", vi.prop[0]);
+	assert_string_equal(vi.prop[0], vr.prop[0]);
+	assert_int_equal(w.p[0].k.nlarval + w.p[1].k.nlarval, 0);
+	h_free(&w);
+}
+
+/* The responder's N(INVALID_KE_PAYLOAD) with the group in ctx instead. */
+static void set_ke_group(struct ikev2_payload *p, void *ctx)
+{
+	static uint8_t g[2];
+	uint16_t want = *(const uint16_t *)ctx;
+
+	if (p->type == IKEV2_PL_N && p->n.type == IKEV2_N_INVALID_KE_PAYLOAD) {
+		g[0] = (uint8_t)(want >> 8);
+		g[1] = (uint8_t)want;
+		p->n.data = (struct span){g, 2};
+	}
+}
+
+/* Run until the responder's CREATE_CHILD_SA answer is queued, then make it
+ * name `group`. */
+static void lie_about_group(struct h_world *w, uint16_t group)
+{
+	run_until_response(w, IKEV2_EXCH_CREATE_CHILD_SA);
+	h_reseal(w, 0, set_ke_group, &group);
+}
+
+/* Only the first child of each side is left, and nothing leaked. */
+static void assert_net2_gone(struct h_world *w, void **state)
+{
+	struct h_view v;
+
+	assert_established(w);
+	assert_int_equal(h_assert_child_pairs(w), 1);
+	assert_true(h_view(INI(w, state), &v));
+	assert_int_equal(v.nchildren, 1);
+	assert_int_equal(w->p[0].k.nlarval + w->p[1].k.nlarval, 0);
+	assert_int_equal(w->p[0].k.errors + w->p[1].k.errors, 0);
+}
+
+/* A group none of our proposals has: no retry, the CHILD SA fails, the IKE
+ * SA stays. */
+static void test_create_child_invalid_ke_unoffered(void **state)
+{
+	struct h_world w;
+	char c[2][200];
+	unsigned before;
+
+	init_pfs_pair(&w, state, "aes128-sha256-modp2048-ecp256", "aes128-sha256-ecp256", c);
+	before = INI(&w, state)->sent;
+	logcap_start();
+	initiate(&w, INI(&w, state), "net2");
+	lie_about_group(&w, 21);
+	h_run(&w);
+	logcap_stop();
+	if (!logcap_contains("responder wants KE group 21, which none of our ESP/AH proposals "
+			     "has") ||
+	    !logcap_contains("(net2) not created: the peer answered INVALID_KE_PAYLOAD"))
+		fail_msg("log:\n%s", logcap_text());
+	assert_int_equal(INI(&w, state)->sent, before + 1);
+	assert_net2_gone(&w, state);
+	h_free(&w);
+}
+
+/* One retry only: told 20 (offered), then 19 again, the initiator gives up. */
+static void test_create_child_invalid_ke_once(void **state)
+{
+	struct h_world w;
+	char c[2][200];
+	unsigned before;
+
+	init_pfs_pair(&w, state, "aes128-sha256-modp2048-ecp384-ecp256", "aes128-sha256-ecp256", c);
+	before = INI(&w, state)->sent;
+	logcap_start();
+	initiate(&w, INI(&w, state), "net2");
+	lie_about_group(&w, 20);
+	h_run(&w);
+	logcap_stop();
+	if (!logcap_contains("responder wants KE group 20 instead of 14, retrying") ||
+	    !logcap_contains("KE group 19 wanted, the peer sent 20") ||
+	    !logcap_contains("responder wants KE group 19, we already retried once"))
+		fail_msg("log:\n%s", logcap_text());
+	assert_int_equal(INI(&w, state)->sent, before + 2);
+	assert_net2_gone(&w, state);
+	h_free(&w);
+}
+
+/* --- logs --- */
+
+static size_t count_lines(const char *text, const char *needle)
+{
+	size_t n = 0;
+	const char *p = text;
+
+	while ((p = strstr(p, needle))) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
+}
+
+/* A message whose handler waits for a crypto job is logged once, not again
+ * when the handler resumes; the state changes are logged once too. */
+static void test_handler_logged_once(void **state)
+{
+	static const char *const once[] = {
+		"IKE_SA_INIT request, message ID 0 -> ike_sa_init_inI1_outR1",
+		"IKE_SA_INIT response, message ID 0 -> ike_sa_init_inR1_outI2",
+		"IKE_AUTH request, message ID 1 -> ike_auth_inI2_outR2",
+		"IKE_AUTH response, message ID 1 -> ike_auth_inR2",
+		"CREATE_CHILD_SA request, message ID 2 -> create_child_sa_inI_outR",
+		"CREATE_CHILD_SA response, message ID 2 -> create_child_sa_inR",
+		"NEW -> INIT_I",
+		"NEW -> INIT_R",
+		"INIT_I -> AUTH_I",
+	};
+	struct h_world w;
+	char c0[160], c1[160];
+	struct h_opts moon = {.children = c0}, sun = {.children = c1};
+	size_t i;
+
+	snprintf(c0, sizeof(c0), net2_child, "10.11.0.0/16", "10.12.0.0/16", "aes128gcm16-ecp256");
+	snprintf(c1, sizeof(c1), net2_child, "10.12.0.0/16", "10.11.0.0/16", "aes128gcm16-ecp256");
+	h_init(&w, &moon, &sun);
+	logcap_start();
+	log_set_all(LVL_DEBUG);
+	initiate(&w, INI(&w, state), "net");
+	h_run(&w);
+	initiate(&w, INI(&w, state), "net2");
+	h_run(&w);
+	log_set_all(getenv("OAK_TEST_DEBUG") ? LVL_DEBUG : LVL_INFO);
+	logcap_stop();
+	assert_established(&w);
+	assert_int_equal(h_assert_child_pairs(&w), 2);
+	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++)
+		if (count_lines(logcap_text(), once[i]) != 1)
+			fail_msg("'%s' logged %zu times:\n%s", once[i],
+				 count_lines(logcap_text(), once[i]), logcap_text());
+	h_free(&w);
+}
+
 /* RFC 7296 2.5: an unknown payload marked critical in IKE_SA_INIT is
  * answered with UNSUPPORTED_CRITICAL_PAYLOAD naming its type, without state. */
 static void test_unsupported_critical_init(void **state)
@@ -689,6 +878,10 @@ int main(void)
 		BOTH(test_start_action),
 		BOTH(test_unsupported_critical_init),
 		BOTH(test_child_refused_by_initiator),
+		BOTH(test_create_child_invalid_ke),
+		BOTH(test_create_child_invalid_ke_unoffered),
+		BOTH(test_create_child_invalid_ke_once),
+		BOTH(test_handler_logged_once),
 	};
 
 	log_set_all(getenv("OAK_TEST_DEBUG") ? LVL_DEBUG : LVL_INFO);
