@@ -128,18 +128,18 @@ struct psk_cfg {
  * private/ (rsa/, ecdsa/, pkcs8/) directories. */
 struct daemon_cfg {
 	struct ip_addr listen[MODEL_MAX_ADDRS];
-	size_t nlisten;		   /* 0 = every address (0.0.0.0 and ::) */
-	uint16_t port;		   /* 500 */
-	uint16_t port_nat_t;	   /* 4500 */
-	char *socket;		   /* VICI socket, "/run/oak/oak.vici" */
-	char *kernel;		   /* "record" (default until XFRM exists) or "xfrm" */
-	char *record_file;	   /* record backend output, JSON lines (MODEL_DEFAULT_RECORD_FILE) */
-	char *keylog;		   /* Wireshark key log, NULL = off */
-	unsigned retransmit_tries; /* 5 */
-	double retransmit_timeout; /* 4.0 s, first wait */
-	double retransmit_base;	   /* 1.8, backoff factor */
-	unsigned cookie_threshold; /* half-open SAs before COOKIE is demanded: 10 */
-	unsigned half_open_limit;  /* 0 = none */
+	size_t nlisten;	     /* 0 = every address (0.0.0.0 and ::) */
+	uint16_t port;	     /* 500 */
+	uint16_t port_nat_t; /* 4500 */
+	char *socket;	     /* VICI socket, "/run/oak/oak.vici" */
+	char *kernel;	     /* "record" (default until XFRM exists) or "xfrm" */
+	char *record_file;   /* record backend output, JSON lines (MODEL_DEFAULT_RECORD_FILE) */
+	char *keylog;	     /* Wireshark key log, NULL = off */
+	unsigned retransmit_tries;		   /* 5 */
+	double retransmit_timeout;		   /* 4.0 s, first wait */
+	double retransmit_base;			   /* 1.8, backoff factor */
+	unsigned cookie_threshold;		   /* half-open SAs before COOKIE is demanded: 10 */
+	unsigned half_open_limit;		   /* 0 = none */
 	char *x509_dir, *x509ca_dir, *private_dir; /* default /etc/oak/{x509,x509ca,private} */
 	unsigned threads;			   /* crypto workers, 0 = one per core */
 };

@@ -385,7 +385,8 @@ static const struct conf_schema *match(const struct conf_schema *tab, const stru
 	for (r = tab; r->type != CONF_T_END; r++) {
 		if (row_is_section(r) != conf_is_section(n))
 			continue;
-		if ((r->flags & CONF_S_PREFIX) && strncmp(n->name, r->name, strlen(r->name)) == 0 &&
+		if (r->name && (r->flags & CONF_S_PREFIX) &&
+		    strncmp(n->name, r->name, strlen(r->name)) == 0 &&
 		    strlen(r->name) >= best_len) {
 			best = r;
 			best_len = strlen(r->name);

@@ -157,6 +157,19 @@ const struct conf_node *conf_child(const struct conf_node *sec, const char *name
 	return NULL;
 }
 
+/* The child of section sec named by the first len characters of name, or NULL. */
+static const struct conf_node *child_n(const struct conf_node *sec, const char *name, size_t len)
+{
+	const struct conf_node *c;
+
+	conf_foreach(c, sec)
+	{
+		if (strlen(c->name) == len && memcmp(c->name, name, len) == 0)
+			return c;
+	}
+	return NULL;
+}
+
 const struct conf_node *conf_find(const struct conf_node *from, const char *path)
 {
 	const struct conf_node *n = from;
@@ -164,16 +177,10 @@ const struct conf_node *conf_find(const struct conf_node *from, const char *path
 	while (n && *path) {
 		const char *dot = strchr(path, '.');
 		size_t len = dot ? (size_t)(dot - path) : strlen(path);
-		const struct conf_node *c;
 
 		if (!conf_is_section(n))
 			return NULL;
-		conf_foreach(c, n)
-		{
-			if (strlen(c->name) == len && memcmp(c->name, path, len) == 0)
-				break;
-		}
-		n = c;
+		n = child_n(n, path, len);
 		path += len + (dot ? 1 : 0);
 		if (dot && !*path)
 			return NULL; /* "a." names nothing */
@@ -295,7 +302,7 @@ int conf_str_time(const char *s, uint64_t *seconds)
 
 int conf_str_bytes(const char *s, uint64_t *out)
 {
-	static const uint64_t mult[] = {1024, 1024 * 1024, 1024 * 1024 * 1024};
+	static const uint64_t mult[] = {UINT64_C(1) << 10, UINT64_C(1) << 20, UINT64_C(1) << 30};
 
 	return parse_scaled(s, "kmg", mult, out);
 }

@@ -12,23 +12,25 @@
 /* A row from the RFC name X: IKEV2_ENCR_X, "ENCR_X" and descriptor d. */
 #define ENCR(x, d, p1, esp, w)                                                                     \
 	{                                                                                          \
-		IKEV2_TRANS_ENCR, IKEV2_ENCR_##x, (p1), (esp), 0, "ENCR_" #x, &(d), NULL, NULL,    \
-			(w)                                                                        \
+		.type = IKEV2_TRANS_ENCR, .ikev2_id = IKEV2_ENCR_##x, .ikev1_p1 = (p1),            \
+		.ikev1_p2 = (esp), .name = "ENCR_" #x, .encr = &(d), .weak = (w)                   \
 	}
 #define PRF(x, d, hash, w)                                                                         \
 	{                                                                                          \
-		IKEV2_TRANS_PRF, IKEV2_PRF_##x, (hash), 0, 0, "PRF_" #x, NULL, NULL, &(d), (w)     \
+		.type = IKEV2_TRANS_PRF, .ikev2_id = IKEV2_PRF_##x, .ikev1_p1 = (hash),            \
+		.name = "PRF_" #x, .prf = &(d), .weak = (w)                                        \
 	}
 #define INTEG(x, d, auth, ah, w)                                                                   \
 	{                                                                                          \
-		IKEV2_TRANS_INTEG, IKEV2_AUTH_##x, 0, (auth), (ah), "AUTH_" #x, NULL, &(d), NULL,  \
-			(w)                                                                        \
+		.type = IKEV2_TRANS_INTEG, .ikev2_id = IKEV2_AUTH_##x, .ikev1_p2 = (auth),         \
+		.ikev1_ah = (ah), .name = "AUTH_" #x, .integ = &(d), .weak = (w)                   \
 	}
 /* The group numbers of RFC 2409/3526/5903 are the same in IKEv1 and IKEv2; IANA
  * assigned Curve25519/448 (RFC 8031) for IKEv2 only. */
 #define KE(id, v1, nm, w)                                                                          \
 	{                                                                                          \
-		IKEV2_TRANS_KE, (id), (v1), 0, 0, (nm), NULL, NULL, NULL, (w)                      \
+		.type = IKEV2_TRANS_KE, .ikev2_id = (id), .ikev1_p1 = (v1), .name = (nm),          \
+		.weak = (w)                                                                        \
 	}
 
 /* "weak": RFC 8247 MUST NOT / SHOULD NOT, or a group below 2048 bits (RFC 8247 2.4). */
@@ -72,8 +74,8 @@ static const struct alg_row alg_rows[] = {
 	KE(IKEV2_KE_MODP_1536, 5, "MODP_1536", true),
 	KE(IKEV2_KE_MODP_1024, 2, "MODP_1024", true),
 	KE(IKEV2_KE_MODP_768, 1, "MODP_768", true),
-	{IKEV2_TRANS_ESN, IKEV2_ESN_NO, 0, 0, 0, "NO_ESN", NULL, NULL, NULL, false},
-	{IKEV2_TRANS_ESN, IKEV2_ESN_YES, 0, 0, 0, "ESN", NULL, NULL, NULL, false},
+	{.type = IKEV2_TRANS_ESN, .ikev2_id = IKEV2_ESN_NO, .name = "NO_ESN"},
+	{.type = IKEV2_TRANS_ESN, .ikev2_id = IKEV2_ESN_YES, .name = "ESN"},
 };
 
 #define KW_ENCR(k, id, bits)                                                                       \
@@ -256,26 +258,27 @@ ENUM_NAMES(alg_ikev2_auth_names, 0, NULL, "NONE", "AUTH_HMAC_MD5_96", "AUTH_HMAC
 	   "AUTH_HMAC_SHA1_160", "AUTH_AES_CMAC_96", "AUTH_AES_128_GMAC", "AUTH_AES_192_GMAC",
 	   "AUTH_AES_256_GMAC", "AUTH_HMAC_SHA2_256_128", "AUTH_HMAC_SHA2_384_192",
 	   "AUTH_HMAC_SHA2_512_256");
-ENUM_NAMES(alg_ikev2_ke_names, 0, NULL, "NONE", "MODP_768", "MODP_1024", NULL, NULL, "MODP_1536", NULL,
-	   NULL, NULL, NULL, NULL, NULL, NULL, NULL, "MODP_2048", "MODP_3072", "MODP_4096",
+ENUM_NAMES(alg_ikev2_ke_names, 0, NULL, "NONE", "MODP_768", "MODP_1024", NULL, NULL, "MODP_1536",
+	   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "MODP_2048", "MODP_3072", "MODP_4096",
 	   "MODP_6144", "MODP_8192", "ECP_256", "ECP_384", "ECP_521", "MODP_1024_160",
 	   "MODP_2048_224", "MODP_2048_256", "ECP_192", "ECP_224", "ECP_224_BP", "ECP_256_BP",
 	   "ECP_384_BP", "ECP_512_BP", "CURVE25519", "CURVE448");
 ENUM_NAMES(alg_ikev2_esn_names, 0, NULL, "NO_ESN", "ESN");
 ENUM_NAMES(alg_ikev1_encr_names, 1, NULL, "DES_CBC", "IDEA_CBC", "BLOWFISH_CBC", "RC5_R16_B64_CBC",
 	   "3DES_CBC", "CAST_CBC", "AES_CBC", "CAMELLIA_CBC");
-ENUM_NAMES(alg_ikev1_hash_names, 1, NULL, "MD5", "SHA", "TIGER", "SHA2_256", "SHA2_384", "SHA2_512");
-ENUM_NAMES(alg_ikev1_esp_names, 1, NULL, "ESP_DES_IV64", "ESP_DES", "ESP_3DES", "ESP_RC5", "ESP_IDEA",
-	   "ESP_CAST", "ESP_BLOWFISH", "ESP_3IDEA", "ESP_DES_IV32", "ESP_RC4", "ESP_NULL",
-	   "ESP_AES_CBC", "ESP_AES_CTR", "ESP_AES_CCM_8", "ESP_AES_CCM_12", "ESP_AES_CCM_16", NULL,
-	   "ESP_AES_GCM_8", "ESP_AES_GCM_12", "ESP_AES_GCM_16", "ESP_SEED_CBC", "ESP_CAMELLIA",
-	   "ESP_NULL_AUTH_AES_GMAC");
+ENUM_NAMES(alg_ikev1_hash_names, 1, NULL, "MD5", "SHA", "TIGER", "SHA2_256", "SHA2_384",
+	   "SHA2_512");
+ENUM_NAMES(alg_ikev1_esp_names, 1, NULL, "ESP_DES_IV64", "ESP_DES", "ESP_3DES", "ESP_RC5",
+	   "ESP_IDEA", "ESP_CAST", "ESP_BLOWFISH", "ESP_3IDEA", "ESP_DES_IV32", "ESP_RC4",
+	   "ESP_NULL", "ESP_AES_CBC", "ESP_AES_CTR", "ESP_AES_CCM_8", "ESP_AES_CCM_12",
+	   "ESP_AES_CCM_16", NULL, "ESP_AES_GCM_8", "ESP_AES_GCM_12", "ESP_AES_GCM_16",
+	   "ESP_SEED_CBC", "ESP_CAMELLIA", "ESP_NULL_AUTH_AES_GMAC");
 ENUM_NAMES(alg_ikev1_ah_names, 2, NULL, "AH_MD5", "AH_SHA", "AH_DES", "AH_SHA2_256", "AH_SHA2_384",
 	   "AH_SHA2_512", "AH_RIPEMD", "AH_AES_XCBC_MAC", "AH_RSA", "AH_AES_128_GMAC",
 	   "AH_AES_192_GMAC", "AH_AES_256_GMAC");
-ENUM_NAMES(alg_ikev1_auth_names, 1, NULL, "HMAC_MD5", "HMAC_SHA", "DES_MAC", "KPDK", "HMAC_SHA2_256",
-	   "HMAC_SHA2_384", "HMAC_SHA2_512", "HMAC_RIPEMD", "AES_XCBC_MAC", "SIG_RSA",
-	   "AES_128_GMAC", "AES_192_GMAC", "AES_256_GMAC");
+ENUM_NAMES(alg_ikev1_auth_names, 1, NULL, "HMAC_MD5", "HMAC_SHA", "DES_MAC", "KPDK",
+	   "HMAC_SHA2_256", "HMAC_SHA2_384", "HMAC_SHA2_512", "HMAC_RIPEMD", "AES_XCBC_MAC",
+	   "SIG_RSA", "AES_128_GMAC", "AES_192_GMAC", "AES_256_GMAC");
 
 const char *alg_ikev2_name(uint8_t type, uint16_t id, char *buf, size_t n)
 {

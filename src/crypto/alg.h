@@ -75,18 +75,19 @@ struct prf_alg;
 
 /* One transform. Exactly one of encr/integ/prf is set, or none for a KE row
  * (whose group number is ikev2_id; look it up with dh_group_by_id() of
- * crypto/dh.h) and an ESN row. */
+ * crypto/dh.h) and an ESN row. Members are ordered by size so that the
+ * table packs without holes; alg.c initializes them by name. */
 struct alg_row {
-	uint8_t type;	   /* enum ikev2_transform_type */
+	const char *name; /* IANA name: "ENCR_AES_GCM_16", "AUTH_HMAC_SHA2_256_128", "MODP_2048" */
+	const struct encr_alg *encr;
+	const struct integ_alg *integ;
+	const struct prf_alg *prf;
 	uint16_t ikev2_id; /* IKEv2 transform ID of that type */
 	uint16_t ikev1_p1; /* IKEv1 Phase 1 Encryption/Hash/Group Description value; 0 if none */
 	uint16_t
 		ikev1_p2; /* IKEv1 ESP transform ID (encr) or Authentication Algorithm (integ); 0 if none */
 	uint16_t ikev1_ah; /* IKEv1 AH transform ID (integ); 0 if none */
-	const char *name;  /* IANA name: "ENCR_AES_GCM_16", "AUTH_HMAC_SHA2_256_128", "MODP_2048" */
-	const struct encr_alg *encr;
-	const struct integ_alg *integ;
-	const struct prf_alg *prf;
+	uint8_t type;	   /* enum ikev2_transform_type */
 	bool weak; /* only by explicit configuration, never in default proposals (RFC 8247) */
 };
 

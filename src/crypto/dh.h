@@ -31,17 +31,18 @@ enum dh_kind {
 	DH_KIND_ECX,  /* Montgomery curves X25519, X448 (RFC 7748, RFC 8031) */
 };
 
+/* Members ordered by size, so that the table packs without holes. */
 struct dh_group {
-	uint16_t id;	  /* IKEv2 Transform Type 4 ID = IKEv1 Group Description */
 	const char *name; /* for logs; strongSwan's names: "MODP_2048", "ECP_256", "CURVE_25519" */
-	enum dh_kind kind;
-	uint16_t bits;	       /* bits of the prime (MODP) or of the field (ECP, ECX) */
-	size_t pub_len;	       /* bytes of a public value (KE payload Key Exchange Data) */
-	size_t shared_len;     /* bytes of the shared secret */
-	uint16_t priv_bits;    /* MODP: bits of the private exponents we generate; 0 otherwise */
 	const char *ossl_name; /* OpenSSL's name: curve ("P-256"), key type ("X25519") or
 				* the named DH group it equals ("modp_2048"); NULL for MODP 1, 2 */
-	int slot;	       /* index of the cached domain parameters (internal) */
+	size_t pub_len;	       /* bytes of a public value (KE payload Key Exchange Data) */
+	size_t shared_len;     /* bytes of the shared secret */
+	enum dh_kind kind;
+	int slot;	    /* index of the cached domain parameters (internal) */
+	uint16_t id;	    /* IKEv2 Transform Type 4 ID = IKEv1 Group Description */
+	uint16_t bits;	    /* bits of the prime (MODP) or of the field (ECP, ECX) */
+	uint16_t priv_bits; /* MODP: bits of the private exponents we generate; 0 otherwise */
 };
 
 /* A key pair of one group; opaque. */

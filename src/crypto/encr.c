@@ -69,7 +69,7 @@ const struct encr_alg encr_aes_ctr = {.ikev2_id = IKEV2_ENCR_AES_CTR,
 	{                                                                                          \
 		.ikev2_id = IKEV2_ENCR_AES_GCM_##icv, .name = "ENCR_AES_GCM_" #icv,                \
 		.mode = ENCR_MODE_GCM, .key_bits = {128, 192, 256}, .key_attr = true,              \
-		.salt_len = 4, .block_size = 1, .iv_len = 8, .icv_len = icv, .aead = true,         \
+		.salt_len = 4, .block_size = 1, .iv_len = 8, .icv_len = (icv), .aead = true,       \
 		.xfrm_name = "rfc4106(gcm(aes))",                                                  \
 		.evp_name = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM"}, .slot = SLOT_AES_GCM    \
 	}
@@ -180,7 +180,8 @@ static size_t encr_full_iv(const struct encr_alg *alg, const uint8_t *key, size_
 		/* RFC 3686 4: nonce | IV | block counter, starting at 1 */
 		memcpy(full, salt, 4);
 		memcpy(full + 4, iv, 8);
-		memcpy(full + 12, "\0\0\0\1", 4);
+		full[12] = full[13] = full[14] = 0;
+		full[15] = 1;
 		return 16;
 	case ENCR_MODE_GCM:		  /* RFC 4106 4 */
 	case ENCR_MODE_CHACHA20_POLY1305: /* RFC 7634 2 */
@@ -215,7 +216,7 @@ static int encr_run(const struct encr_alg *alg, int enc, const uint8_t *key, siz
 {
 	const EVP_CIPHER *cipher = NULL;
 	EVP_CIPHER_CTX *ctx = NULL;
-	uint8_t full_iv[16], final_sink[32];
+	uint8_t full_iv[16], final_sink[32] = {0};
 	int n = 0, m = 0, rc;
 
 	rc = encr_cipher_for(alg, key_len, &cipher);

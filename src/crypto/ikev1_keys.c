@@ -180,6 +180,7 @@ static int prf_feedback(const struct prf_alg *prf, const struct secret *key, str
 		if (seed_once)
 			nparts = 1;
 	}
+	parts[0] = (struct span){NULL, 0}; /* t dies here: leave the caller no pointer to it */
 	wipe(t, sizeof(t));
 	return rc;
 }

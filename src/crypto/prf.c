@@ -262,7 +262,8 @@ struct secret *prf_plus(const struct prf_alg *alg, const uint8_t *key, size_t ke
 	if (res == NULL || parts == NULL)
 		goto fail;
 	/* parts: T(n-1) (empty for T1) | S | n */
-	memcpy(parts + 1, seed, nseed * sizeof(*seed));
+	if (nseed) /* seed may be NULL then, and memcpy takes no NULL even for 0 bytes */
+		memcpy(parts + 1, seed, nseed * sizeof(*seed));
 	parts[nseed + 1] = (struct span){&n, 1};
 	while (done < out_len) {
 		size_t take = MIN(alg->out_len, out_len - done);

@@ -225,7 +225,7 @@ static int v2_algs(struct v2_key *k, const char *encr, const char *integ, char *
 {
 	size_t i;
 
-	for (i = 0; encr && i < ARRAY_SIZE(ws_encr) && strcmp(encr, ws_encr[i].name); i++)
+	for (i = 0; encr && i < ARRAY_SIZE(ws_encr) && strcmp(encr, ws_encr[i].name) != 0; i++)
 		;
 	if (!encr || i == ARRAY_SIZE(ws_encr)) {
 		dc_why(why, n,
@@ -241,7 +241,7 @@ static int v2_algs(struct v2_key *k, const char *encr, const char *integ, char *
 		return -EINVAL;
 	}
 	snprintf(k->encr_name, sizeof(k->encr_name), "%s", encr);
-	for (i = 0; integ && i < ARRAY_SIZE(ws_integ) && strcmp(integ, ws_integ[i].name); i++)
+	for (i = 0; integ && i < ARRAY_SIZE(ws_integ) && strcmp(integ, ws_integ[i].name) != 0; i++)
 		;
 	if (!integ || i == ARRAY_SIZE(ws_integ)) {
 		dc_why(why, n,

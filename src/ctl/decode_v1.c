@@ -152,8 +152,7 @@ static void v1_delete(struct decode_ctx *c, const struct ikev1_delete *d, int in
 
 	dc_line(c, indent, "DOI %u, protocol %s, SPI size %u, %u SPIs", d->doi,
 		dc_name(&ikev1_protocol_names, d->protocol, pn, sizeof(pn)), d->spi_size, d->count);
-	for (unsigned i = 0; d->spi_size && i < d->count && (i + 1u) * d->spi_size <= d->spis.len;
-	     i++)
+	for (size_t i = 0; d->spi_size && i < d->count && (i + 1) * d->spi_size <= d->spis.len; i++)
 		dc_line(c, indent + 1, "SPI %s",
 			dc_hexstr((struct span){d->spis.p + i * d->spi_size, d->spi_size}, spi,
 				  sizeof(spi)));

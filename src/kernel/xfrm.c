@@ -182,7 +182,7 @@ static int xfrm_talk(struct xfrm_backend *x, struct nlmsghdr *nlh, mnl_cb_t cb, 
 					       [NLMSG_OVERRUN] = talk_overrun};
 	struct talk t = {.x = x, .cb = cb, .data = data};
 	ssize_t n;
-	int ret;
+	int ret = MNL_CB_OK; /* an EINTR before the first answer must read again */
 
 	nlh->nlmsg_seq = ++x->seq;
 	x->errtext[0] = '\0';
@@ -336,7 +336,8 @@ static int check_alg(const char *name, size_t keylen)
 	return 0;
 }
 
-/* The algorithms: AEAD, or CRYPT and/or AUTH_TRUNC (AH: AUTH_TRUNC only). */
+/* The algorithms: AEAD, or CRYPT and/or AUTH_TRUNC (AH: AUTH_TRUNC only).
+ * check_alg makes sure each name fits alg_name before it is copied. */
 static int sa_algs(struct nlmsghdr *nlh, const struct kernel_sa *sa)
 {
 	if (sa->proto == IPPROTO_AH && sa->encr_alg) {
@@ -351,7 +352,7 @@ static int sa_algs(struct nlmsghdr *nlh, const struct kernel_sa *sa)
 		a = attr_put(nlh, XFRM_SBUF_SIZE, XFRMA_ALG_AEAD, sizeof(*a) + sa->encr_key_len);
 		if (!a)
 			return -EMSGSIZE;
-		strcpy(a->alg_name, sa->encr_alg);
+		snprintf(a->alg_name, sizeof(a->alg_name), "%s", sa->encr_alg);
 		a->alg_key_len = (unsigned)(sa->encr_key_len * 8);
 		a->alg_icv_len = sa->icv_bits;
 		memcpy(a->alg_key, sa->encr_key, sa->encr_key_len);
@@ -365,7 +366,7 @@ static int sa_algs(struct nlmsghdr *nlh, const struct kernel_sa *sa)
 		a = attr_put(nlh, XFRM_SBUF_SIZE, XFRMA_ALG_CRYPT, sizeof(*a) + sa->encr_key_len);
 		if (!a)
 			return -EMSGSIZE;
-		strcpy(a->alg_name, sa->encr_alg);
+		snprintf(a->alg_name, sizeof(a->alg_name), "%s", sa->encr_alg);
 		a->alg_key_len = (unsigned)(sa->encr_key_len * 8);
 		memcpy(a->alg_key, sa->encr_key, sa->encr_key_len);
 	}
@@ -378,7 +379,7 @@ static int sa_algs(struct nlmsghdr *nlh, const struct kernel_sa *sa)
 			     sizeof(*a) + sa->integ_key_len);
 		if (!a)
 			return -EMSGSIZE;
-		strcpy(a->alg_name, sa->integ_alg);
+		snprintf(a->alg_name, sizeof(a->alg_name), "%s", sa->integ_alg);
 		a->alg_key_len = (unsigned)(sa->integ_key_len * 8);
 		a->alg_trunc_len = sa->integ_trunc_bits;
 		memcpy(a->alg_key, sa->integ_key, sa->integ_key_len);
@@ -398,7 +399,7 @@ static int sa_replay(struct nlmsghdr *nlh, struct xfrm_usersa_info *p, const str
 		p->replay_window = (uint8_t)sa->replay_window;
 		return 0;
 	}
-	r = attr_put(nlh, XFRM_SBUF_SIZE, XFRMA_REPLAY_ESN_VAL, sizeof(*r) + words * 4);
+	r = attr_put(nlh, XFRM_SBUF_SIZE, XFRMA_REPLAY_ESN_VAL, sizeof(*r) + (size_t)words * 4);
 	if (!r)
 		return -EMSGSIZE;
 	r->bmp_len = words;

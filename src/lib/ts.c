@@ -199,7 +199,8 @@ static int ts_parse_ports(char *s, struct ts *out, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (out->port_lo > out->port_hi) {
-		*dash = '-';
+		if (dash) /* always: one port cannot end before it starts */
+			*dash = '-';
 		snprintf(err, errlen, "port range '%s' ends before it starts", s);
 		return -EINVAL;
 	}
@@ -322,9 +323,10 @@ static void ts_fmt_ports(const struct ts *t, char *p, size_t len)
 		snprintf(p, len, "[%s/opaque]", proto);
 	else if (ts_is_icmp(t->proto) && (t->port_lo >> 8) == (t->port_hi >> 8) &&
 		 (t->port_lo & 0xff) == 0 && (t->port_hi & 0xff) == 0xff)
-		snprintf(p, len, "[%s/%u]", proto, t->port_lo >> 8);
+		snprintf(p, len, "[%s/%u]", proto, (unsigned)(t->port_lo >> 8));
 	else if (ts_is_icmp(t->proto) && t->port_lo == t->port_hi)
-		snprintf(p, len, "[%s/%u/%u]", proto, t->port_lo >> 8, t->port_lo & 0xff);
+		snprintf(p, len, "[%s/%u/%u]", proto, (unsigned)(t->port_lo >> 8),
+			 (unsigned)(t->port_lo & 0xff));
 	else if (t->port_lo == t->port_hi)
 		snprintf(p, len, "[%s/%u]", proto, t->port_lo);
 	else

@@ -9,13 +9,19 @@
 #include "lib/util.h"
 
 /* How a payload body is decoded: its minimum body size (after the generic
- * header), its decoder, and the notify for a malformed body. */
+ * header), its decoder, and the notify for a malformed body. Members are
+ * ordered by size so that the table packs without holes. */
 struct pl_desc {
-	uint8_t type;
-	size_t min;
 	int (*decode)(struct ikev1_payload *p, size_t off, struct wire_err *err);
+	size_t min;
 	uint16_t notify;
+	uint8_t type;
 };
+/* A row: type, minimum body size, decoder, notify for a malformed body. */
+#define PL(t, m, dec, n)                                                                           \
+	{                                                                                          \
+		.type = (t), .min = (m), .decode = (dec), .notify = (n)                            \
+	}
 
 static const char *pl_name(uint8_t type)
 {
@@ -255,22 +261,22 @@ static int cfg_decode(struct ikev1_payload *p, size_t off, struct wire_err *err)
 }
 
 static const struct pl_desc pl_descs[] = {
-	{ISAKMP_NP_SA, 8, sa_decode, ISAKMP_N_BAD_PROPOSAL_SYNTAX},
-	{ISAKMP_NP_KE, 0, data_decode, ISAKMP_N_PAYLOAD_MALFORMED},
-	{ISAKMP_NP_ID, 4, id_decode, ISAKMP_N_INVALID_ID_INFORMATION},
-	{ISAKMP_NP_CERT, 1, cert_decode, ISAKMP_N_PAYLOAD_MALFORMED},
-	{ISAKMP_NP_CR, 1, cert_decode, ISAKMP_N_PAYLOAD_MALFORMED},
-	{ISAKMP_NP_HASH, 0, data_decode, ISAKMP_N_PAYLOAD_MALFORMED},
-	{ISAKMP_NP_SIG, 0, data_decode, ISAKMP_N_PAYLOAD_MALFORMED},
-	{ISAKMP_NP_NONCE, 0, nonce_decode, ISAKMP_N_PAYLOAD_MALFORMED},
-	{ISAKMP_NP_N, 8, notify_decode, ISAKMP_N_PAYLOAD_MALFORMED},
-	{ISAKMP_NP_D, 8, delete_decode, ISAKMP_N_PAYLOAD_MALFORMED},
-	{ISAKMP_NP_VID, 0, data_decode, ISAKMP_N_PAYLOAD_MALFORMED},
-	{ISAKMP_NP_ATTR, 4, cfg_decode, ISAKMP_N_PAYLOAD_MALFORMED},
-	{ISAKMP_NP_NATD, 0, natd_decode, ISAKMP_N_PAYLOAD_MALFORMED},
-	{ISAKMP_NP_NATOA, 4, natoa_decode, ISAKMP_N_PAYLOAD_MALFORMED},
-	{ISAKMP_NP_GSS, 0, data_decode, ISAKMP_N_PAYLOAD_MALFORMED},
-	{ISAKMP_NP_FRAG, 4, frag_decode, ISAKMP_N_PAYLOAD_MALFORMED},
+	PL(ISAKMP_NP_SA, 8, sa_decode, ISAKMP_N_BAD_PROPOSAL_SYNTAX),
+	PL(ISAKMP_NP_KE, 0, data_decode, ISAKMP_N_PAYLOAD_MALFORMED),
+	PL(ISAKMP_NP_ID, 4, id_decode, ISAKMP_N_INVALID_ID_INFORMATION),
+	PL(ISAKMP_NP_CERT, 1, cert_decode, ISAKMP_N_PAYLOAD_MALFORMED),
+	PL(ISAKMP_NP_CR, 1, cert_decode, ISAKMP_N_PAYLOAD_MALFORMED),
+	PL(ISAKMP_NP_HASH, 0, data_decode, ISAKMP_N_PAYLOAD_MALFORMED),
+	PL(ISAKMP_NP_SIG, 0, data_decode, ISAKMP_N_PAYLOAD_MALFORMED),
+	PL(ISAKMP_NP_NONCE, 0, nonce_decode, ISAKMP_N_PAYLOAD_MALFORMED),
+	PL(ISAKMP_NP_N, 8, notify_decode, ISAKMP_N_PAYLOAD_MALFORMED),
+	PL(ISAKMP_NP_D, 8, delete_decode, ISAKMP_N_PAYLOAD_MALFORMED),
+	PL(ISAKMP_NP_VID, 0, data_decode, ISAKMP_N_PAYLOAD_MALFORMED),
+	PL(ISAKMP_NP_ATTR, 4, cfg_decode, ISAKMP_N_PAYLOAD_MALFORMED),
+	PL(ISAKMP_NP_NATD, 0, natd_decode, ISAKMP_N_PAYLOAD_MALFORMED),
+	PL(ISAKMP_NP_NATOA, 4, natoa_decode, ISAKMP_N_PAYLOAD_MALFORMED),
+	PL(ISAKMP_NP_GSS, 0, data_decode, ISAKMP_N_PAYLOAD_MALFORMED),
+	PL(ISAKMP_NP_FRAG, 4, frag_decode, ISAKMP_N_PAYLOAD_MALFORMED),
 };
 
 uint8_t ikev1_payload_kind(uint8_t type)

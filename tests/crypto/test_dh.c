@@ -347,6 +347,8 @@ static void null_and_foreign_arguments(void **state)
 	assert_null(s);
 	assert_int_equal(dh_derive(k, v, sizeof(v), NULL), -EINVAL);
 	assert_int_equal(dh_derive(k, NULL, sizeof(v), &s), -EINVAL);
+	assert_int_equal(dh_derive(k, NULL, 0, &s), -EINVAL); /* empty: the wrong length */
+	assert_null(s);
 	assert_null(dh_key_group(NULL));
 	assert_int_equal(dh_key_priv_bits(NULL), -1);
 	assert_int_equal(dh_key_priv_bits(k), 256);

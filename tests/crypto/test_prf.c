@@ -62,6 +62,24 @@ static void empty_inputs(void **state)
 	th_assert_hex(out, 32, "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
 }
 
+/* RFC 7296 2.13 with no seed at all: T1 = prf(K, 0x01), T2 = prf(K, T1 | 0x02).
+ * A NULL seed of 0 spans is legal; the seed copy must not take it to memcpy. */
+static void plus_without_seed(void **state)
+{
+	static const uint8_t key[] = "key", one = 1, two = 2;
+	uint8_t t1[32], t2[32];
+	struct span p1 = {&one, 1}, p2[] = {{t1, 32}, {&two, 1}};
+	struct secret *s = prf_plus(&prf_hmac_sha2_256, key, 3, NULL, 0, 64);
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(prf_compute(&prf_hmac_sha2_256, key, 3, &p1, 1, t1), 0);
+	assert_int_equal(prf_compute(&prf_hmac_sha2_256, key, 3, p2, 2, t2), 0);
+	assert_memory_equal(s->data, t1, 32);
+	assert_memory_equal(s->data + 32, t2, 32);
+	secret_free(s);
+}
+
 static void errors(void **state)
 {
 	uint8_t out[64] = {0};
@@ -122,9 +140,9 @@ static void concurrent_use(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(lookups),	  cmocka_unit_test(xcbc_key_rules),
-		cmocka_unit_test(empty_inputs),	  cmocka_unit_test(errors),
-		cmocka_unit_test(concurrent_use),
+		cmocka_unit_test(lookups),	cmocka_unit_test(xcbc_key_rules),
+		cmocka_unit_test(empty_inputs), cmocka_unit_test(plus_without_seed),
+		cmocka_unit_test(errors),	cmocka_unit_test(concurrent_use),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -662,6 +662,11 @@ static void store_from_memory_der(void **state)
 	struct cert_result r;
 
 	(void)state;
+	/* a name is required: the store keeps a copy for messages and lookups */
+	assert_int_equal(certs_add_ca(s, root.p, root.len, NULL, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "CA certificate: expected a name, got none");
+	assert_int_equal(certs_add_cert(s, root.p, root.len, NULL, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "certificate: expected a name, got none");
 	assert_int_equal(certs_add_ca(s, root.p, root.len, "root", why, sizeof(why)), 0);
 	/* unsealed: refused */
 	assert_int_equal(validate(s, names, 2, NOW, &r, why), -EINVAL);

@@ -646,6 +646,7 @@ int main(void)
 	struct dirent *de;
 	size_t n = 0;
 	DIR *d;
+	int rc;
 
 	snprintf(dirpath, sizeof(dirpath), "%s", dir);
 	d = opendir(dirpath);
@@ -673,5 +674,10 @@ int main(void)
 	}
 	tests[n] = (struct CMUnitTest){"icv_detects_tampering", test_icv_detects_tampering, NULL,
 				       NULL, NULL};
-	return _cmocka_run_group_tests("wire/vec_golden", tests, n + 1, NULL, NULL);
+	rc = _cmocka_run_group_tests("wire/vec_golden", tests, n + 1, NULL, NULL);
+	for (size_t i = 0; i < n; i++) { /* LeakSanitizer checks at exit */
+		free(tests[i].initial_state);
+		free(names[i]);
+	}
+	return rc;
 }
