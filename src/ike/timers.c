@@ -125,7 +125,7 @@ int timers_set(struct timers *t, uint32_t serial, enum timer_kind kind, uint64_t
 	}
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct timer_entry **h = realloc(t->heap, cap * sizeof(*h));
+		struct timer_entry **h = realloc(t->heap, cap * sizeof(struct timer_entry *));
 
 		if (!h)
 			return -ENOMEM;

@@ -24,7 +24,7 @@ static const uint16_t our_hashes[] = {SIG_HASH_SHA2_256, SIG_HASH_SHA2_384, SIG_
 				      SIG_HASH_IDENTITY};
 
 /* The most CERTREQ bytes we keep: 64 CAs. */
-#define CERTREQ_MAX (64 * CERTS_KEYID_LEN)
+#define CERTREQ_MAX ((size_t)64 * CERTS_KEYID_LEN)
 
 static const char *scheme_name(enum sig_scheme s)
 {
@@ -383,7 +383,7 @@ static int peer_certs_prepare(const struct ikev2_ike_sa *sa, const struct ikev2_
 		j->chain[j->nchain++] = p->cert.data;
 		total += p->cert.data.len;
 	}
-	if (j->nchain == 0) {
+	if (j->nchain == 0 || total == 0) {
 		log_notice(SUB_IKE,
 			   "%s: the peer sent no X.509 certificate (CERT payload of encoding 4) "
 			   "to verify its signature with%s",
@@ -475,7 +475,9 @@ int ikev2_cert_auth_start(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 		pk_job_free(j);
 		return -EPERM;
 	}
-	sa->pk.busy = true;
+	/* j now belongs to the job: pk_finish frees it (the analyzer cannot see
+	 * into the executor) */
+	sa->pk.busy = true; // NOLINT(clang-analyzer-unix.Malloc)
 	return 0;
 }
 

@@ -115,7 +115,7 @@ static int verify_auth(const struct ikev2_ike_sa *sa, const struct ikev2_msg *m,
 	const struct conn_cfg *conn = sa->sa.conn;
 	const struct secret *psk;
 	char who[IDENT_STRLEN];
-	uint8_t want[64];
+	uint8_t want[64] = {0}; /* psk_auth fills prf->out_len bytes */
 	bool ok;
 
 	ident_fmt(peer_id, who, sizeof(who));
@@ -173,11 +173,11 @@ static void auth_request_resume(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 static int sign_first(struct ikev2_engine *e, struct ikev2_ike_sa *sa)
 {
 	uint8_t idb[4 + IDENT_MAX_LEN];
+	struct span my_idb = {idb, 0};
 
+	my_idb.len = id_body(&sa->sa.local_id, idb);
 	if (ikev2_cert_choose_own(sa) < 0 ||
-	    ikev2_cert_auth_start(e, sa, NULL, NULL,
-				  (struct span){idb, id_body(&sa->sa.local_id, idb)},
-				  auth_request_resume) < 0)
+	    ikev2_cert_auth_start(e, sa, NULL, NULL, my_idb, auth_request_resume) < 0)
 		return -EPERM;
 	return 0;
 }

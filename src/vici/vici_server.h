@@ -64,13 +64,13 @@ struct vici_server;
  * field; the counters and times come from the kernel and timers. */
 struct vici_child_sa {
 	uint32_t uniqueid; /* the CHILD SA's serial */
-	const char *name;  /* its child config's name */
 	enum child_sa_state state;
-	uint8_t protocol; /* PROPOSAL_PROTO_ESP / _AH */
+	const char *name; /* its child config's name */
 	enum child_mode mode;
-	bool encap;		  /* ESP in UDP (NAT-T) */
-	uint32_t spi_in, spi_out; /* host byte order */
 	uint32_t reqid;
+	uint32_t spi_in, spi_out;	 /* host byte order */
+	uint8_t protocol;		 /* PROPOSAL_PROTO_ESP / _AH */
+	bool encap;			 /* ESP in UDP (NAT-T) */
 	const struct proposal *proposal; /* the chosen one, or NULL */
 	const struct ts *local_ts, *remote_ts;
 	size_t nlocal_ts, nremote_ts;
