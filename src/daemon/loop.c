@@ -11,9 +11,9 @@
 
 #include "crypto/pool.h"
 #include "daemon/control.h"
+#include "daemon/kernel.h"
 #include "daemon/keylog.h"
 #include "ike/certs.h"
-#include "kernel/record.h"
 #include "lib/log.h"
 #include "lib/mono_time.h"
 #include "net/udp.h"
@@ -31,7 +31,7 @@ struct oakd {
 	struct oak_config *cfg;
 	struct certs_store *certs; /* built from cfg; swapped with it on reload */
 	struct crypto_pool *pool;
-	struct record_backend *record;
+	struct oakd_kernel *kernel_backend; /* record or xfrm (daemon.kernel) */
 	struct kernel_ops kernel;
 	struct keylog *keylog;
 	struct udp_net *udp;
@@ -50,10 +50,12 @@ int oakd_check_config(const struct oak_config *cfg, struct conf_err *err)
 {
 	const struct conf_node *kv = cfg->tree ? conf_find(cfg->tree->root, "daemon.kernel") : NULL;
 
-	if (strcasecmp(cfg->daemon.kernel, "record") != 0) {
-		conf_err_set(err, kv ? kv->file : "", kv ? kv->line : 0,
-			     "daemon.kernel: the %s backend is not in this oakd yet: use record",
-			     cfg->daemon.kernel);
+	if (strcasecmp(cfg->daemon.kernel, "record") != 0 &&
+	    strcasecmp(cfg->daemon.kernel, "xfrm") != 0) {
+		conf_err_set(
+			err, kv ? kv->file : "", kv ? kv->line : 0,
+			"daemon.kernel: the %s backend is not in this oakd: use xfrm or record",
+			cfg->daemon.kernel);
 		return -EINVAL;
 	}
 	return 0;
@@ -187,7 +189,7 @@ static void oakd_on_stop_poll(evutil_socket_t fd, short what, void *arg)
 {
 	struct oakd *d = arg;
 	size_t left = 0;
-	struct timeval tv = {0, OAKD_STOP_POLL_MS * 1000};
+	struct timeval tv = {0, (suseconds_t)OAKD_STOP_POLL_MS * 1000};
 
 	left = ikev2_sa_count(d->ikev2);
 	if (left == 0 || mono_ms() >= d->stop_deadline) {
@@ -276,14 +278,9 @@ static int oakd_start_backends(struct oakd *d)
 		log_warn(SUB_DAEMON, "key log enabled: %s — it holds secret keys", dc->keylog);
 	}
 	/* key bytes go to the record only when the user asked for them on disk */
-	d->record = record_open(dc->record_file, dc->keylog != NULL, &err);
-	if (!d->record) {
-		log_err(SUB_KERNEL, "cannot open the record file %s: %s", dc->record_file,
-			strerror(-err));
-		return err;
-	}
-	record_kernel_ops(d->record, &d->kernel);
-	log_info(SUB_KERNEL, "kernel backend: record, writing to %s", dc->record_file);
+	err = oakd_kernel_open(dc, dc->keylog != NULL, d->base, &d->kernel, &d->kernel_backend);
+	if (err)
+		return err; /* oakd_kernel_open logged what failed */
 	d->pool = pool_new(d->base, dc->threads, 0);
 	if (!d->pool) {
 		log_err(SUB_DAEMON, "cannot start the crypto workers: %s", strerror(errno));
@@ -412,7 +409,8 @@ void oakd_free(struct oakd *d)
 	ikev2_engine_free(d->ikev2);
 	certs_store_unref(d->certs);
 	udp_close(d->udp);
-	record_close(d->record);
+	/* after the engine: it deleted its SAs, the backend flushes what is left */
+	oakd_kernel_close(d->kernel_backend);
 	keylog_close(d->keylog);
 	evs[0] = d->timer;
 	evs[1] = d->stop_timer;
