@@ -175,9 +175,11 @@ static int sign_first(struct ikev2_engine *e, struct ikev2_ike_sa *sa)
 	uint8_t idb[4 + IDENT_MAX_LEN];
 	struct span my_idb = {idb, 0};
 
+	/* choosing our certificate may set our ID (its subject): body after */
+	if (ikev2_cert_choose_own(sa) < 0)
+		return -EPERM;
 	my_idb.len = id_body(&sa->sa.local_id, idb);
-	if (ikev2_cert_choose_own(sa) < 0 ||
-	    ikev2_cert_auth_start(e, sa, NULL, NULL, my_idb, auth_request_resume) < 0)
+	if (ikev2_cert_auth_start(e, sa, NULL, NULL, my_idb, auth_request_resume) < 0)
 		return -EPERM;
 	return 0;
 }
