@@ -145,6 +145,16 @@ static void encode_host(struct vici_builder *vb, const char *side, const struct 
 	vici_add_kv_str(vb, key, id ? ident_fmt(id, buf, sizeof(buf)) : "%any");
 }
 
+/* Whether c is one of sa's children (no pointer arithmetic on an empty,
+ * possibly NULL, array). */
+static bool child_in_list(const struct vici_ike_sa *sa, const struct vici_child_sa *c)
+{
+	for (size_t i = 0; i < sa->nchildren; i++)
+		if (&sa->children[i] == c)
+			return true;
+	return false;
+}
+
 int vici_encode_ike_sa(struct vici_builder *vb, const struct vici_ike_sa *sa, uint64_t now_ms,
 		       bool all, const struct vici_child_sa *only)
 {
@@ -180,7 +190,7 @@ int vici_encode_ike_sa(struct vici_builder *vb, const struct vici_ike_sa *sa, ui
 		for (size_t i = 0; i < sa->nchildren; i++)
 			if (all || &sa->children[i] == only)
 				encode_child(vb, &sa->children[i], now_ms);
-		if (only && !all && (only < sa->children || only >= sa->children + sa->nchildren))
+		if (only && !all && !child_in_list(sa, only))
 			encode_child(vb, only, now_ms); /* a child no longer in the list */
 		vici_end_section(vb);
 	}
