@@ -68,21 +68,6 @@ struct control {
 
 /* ---- log lines ---- */
 
-/* The format of lib/log's stderr sink, one write per line (it is not
- * exported, and a sink cannot ask for the one it replaces). */
-static void control_stderr(enum log_sub sub, enum log_level lvl, const char *line)
-{
-	char buf[4200];
-	int n = snprintf(buf, sizeof(buf), "%-6s [%s] %s\n", log_level_name(lvl), log_sub_name(sub),
-			 line);
-
-	if (n > 0) {
-		ssize_t w = write(STDERR_FILENO, buf, MIN((size_t)n, sizeof(buf) - 1));
-
-		(void)w;
-	}
-}
-
 static struct control_sa *sa_find(const struct control *c, uint32_t serial)
 {
 	uint64_t h = hash_bytes(&serial, sizeof(serial));
@@ -111,13 +96,13 @@ static void control_sink(void *ctx, enum log_sub sub, enum log_level lvl, const 
 	struct control *c = ctx;
 
 	if (!c) { /* a worker saw the new sink before its ctx (log_set_sink is not atomic) */
-		control_stderr(sub, lvl, line);
+		log_stderr_sink(NULL, sub, lvl, line);
 		return;
 	}
 	if (c->env.sink)
 		c->env.sink(c->env.sink_ctx, sub, lvl, line);
 	else
-		control_stderr(sub, lvl, line);
+		log_stderr_sink(NULL, sub, lvl, line);
 	/* the server is the loop thread's alone (vici_server.h) */
 	if (!pthread_equal(pthread_self(), c->loop_thread))
 		return;

@@ -23,7 +23,7 @@ static const char *const level_names[] = {
 
 static bool journal_prefix;
 
-static void stderr_sink(void *ctx, enum log_sub sub, enum log_level lvl, const char *line)
+void log_stderr_sink(void *ctx, enum log_sub sub, enum log_level lvl, const char *line)
 {
 	char buf[4200];
 	int n;
@@ -43,12 +43,12 @@ static void stderr_sink(void *ctx, enum log_sub sub, enum log_level lvl, const c
 	}
 }
 
-static log_sink_fn *sink = stderr_sink;
+static log_sink_fn *sink = log_stderr_sink;
 static void *sink_ctx;
 
 void log_set_sink(log_sink_fn *fn, void *ctx)
 {
-	sink = fn ? fn : stderr_sink;
+	sink = fn ? fn : log_stderr_sink;
 	sink_ctx = fn ? ctx : NULL;
 }
 

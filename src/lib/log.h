@@ -62,6 +62,8 @@ void log_vmsg(enum log_sub sub, enum log_level lvl, const char *fmt, va_list ap)
 
 /* Replace the sink (NULL restores the stderr sink). ctx is borrowed. */
 void log_set_sink(log_sink_fn *sink, void *ctx);
+/* The default sink, for sinks that pass lines on to stderr (ctx unused). */
+void log_stderr_sink(void *ctx, enum log_sub sub, enum log_level lvl, const char *line);
 /* The stderr sink: "<N>" journald priority prefixes when `journal` is set,
  * else "LEVEL [sub] message". */
 void log_stderr_prefix(bool journal);
