@@ -90,7 +90,9 @@ struct conn_cfg {
 	uint16_t local_port, remote_port; /* default daemon.port (500) and 500 */
 	struct proposal ike[PROPOSAL_MAX];
 	size_t nike;
-	bool aggressive;
+	bool aggressive;     /* IKEv1: Aggressive Mode (initiator uses it, responder allows it) */
+	bool master_key_pfs; /* IKEv1: a new Main Mode for every Quick Mode (oak's key) */
+	uint32_t quick_mode_limit; /* IKEv1: Quick Modes per Main Mode SA, 0 = no limit (oak's key) */
 	struct auth_cfg local, remote;
 	uint32_t dpd_delay, dpd_timeout;
 	uint32_t rekey_time, reauth_time, over_time, rand_time;

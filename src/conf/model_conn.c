@@ -433,8 +433,10 @@ static int model_conn_times(const struct conf_node *sec, struct conn_cfg *c, str
 	int rc;
 
 	if ((rc = model_get_time(sec, "reauth_time", 0, &reauth, err)) ||
-	    /* swanctl.conf(5): 4h, but 0 when reauth_time is set */
-	    (rc = model_get_time(sec, "rekey_time", reauth ? 0 : 4 * 3600, &rekey, err)) ||
+	    /* swanctl.conf(5): 4h, but 0 when reauth_time is set; IKEv1
+	     * takes the Windows main mode default, 8h */
+	    (rc = model_get_time(sec, "rekey_time", reauth ? 0 : (c->version == 1 ? 8 : 4) * 3600,
+				 &rekey, err)) ||
 	    (rc = model_get_time(sec, "over_time", MAX(rekey, reauth) / 10, &over, err)) ||
 	    (rc = model_get_time(sec, "rand_time", over, &rand, err)))
 		return rc;
@@ -480,8 +482,14 @@ static int model_conn_flags(const struct conf_node *sec, const struct daemon_cfg
 	if ((rc = model_get_bool(sec, "aggressive", false, &c->aggressive, err)) ||
 	    (rc = model_get_bool(sec, "send_certreq", true, &c->send_certreq, err)) ||
 	    (rc = model_get_bool(sec, "encap", false, &c->encap, err)) ||
-	    (rc = model_get_bool(sec, "mobike", true, &c->mobike, err)))
+	    (rc = model_get_bool(sec, "mobike", true, &c->mobike, err)) ||
+	    (rc = model_get_bool(sec, "master_key_pfs", false, &c->master_key_pfs, err)))
 		return rc;
+	/* oak's own (IKEv1): the session key refresh limit of the Windows
+	 * IKE policy, Quick Modes per Main Mode SA; 0 = no limit */
+	if ((rc = model_get_uint(sec, "quick_mode_limit", 65535, 0, &v, err)))
+		return rc;
+	c->quick_mode_limit = (uint32_t)v;
 	if ((rc = model_get_enum(sec, "send_cert", send_cert, 0, &idx, err)))
 		return rc;
 	c->send_cert = idx;

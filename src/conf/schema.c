@@ -221,6 +221,8 @@ static const struct conf_schema conn_rows[] = {
 	ROW("proposals", CONF_T_LIST),
 	ROW("vips", CONF_T_LIST),
 	ROW("aggressive", CONF_T_BOOL),
+	ROW("master_key_pfs", CONF_T_BOOL), /* oak: IKEv1 master-key PFS */
+	UINT("quick_mode_limit", 65535),    /* oak: IKEv1 Quick Modes per Main Mode SA */
 	ROW("pull", CONF_T_BOOL),
 	CHECKED("dscp", check_dscp),
 	ROW("encap", CONF_T_BOOL),

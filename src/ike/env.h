@@ -55,6 +55,10 @@ struct ike_keylog {
 	void *ctx;
 	/* NULL when the key log is off. */
 	void (*ikev2)(void *ctx, const struct ike_keylog_ikev2 *keys);
+	/* IKEv1 (Wireshark's ikev1_decryption_table: ICOOKIE,ENC_KEY): the
+	 * initiator's cookie and the ISAKMP SA's cipher key (RFC 2409
+	 * appendix B), borrowed for the call. NULL when off. */
+	void (*ikev1)(void *ctx, const uint8_t icookie[8], const uint8_t *enc_key, size_t len);
 };
 
 struct ike_env {

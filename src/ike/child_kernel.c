@@ -1,0 +1,179 @@
+/* child_kernel.c: a negotiated SA pair and its policies into the kernel
+ * (child_kernel.h). */
+#include "ike/child_kernel.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "crypto/alg.h"
+#include "crypto/encr.h"
+#include "crypto/integ.h"
+
+/* strongSwan's and the kernel's default replay window */
+#define DEFAULT_REPLAY_WINDOW 32
+
+uint8_t child_kernel_ipproto(uint8_t protocol)
+{
+	return protocol == PROPOSAL_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
+}
+
+size_t child_kernel_encr_len(const struct child_sa *c)
+{
+	const struct proposal_transform *te = proposal_get(&c->proposal, IKEV2_TRANS_ENCR);
+	const struct encr_alg *ea = te ? encr_by_ikev2_id(te->id) : NULL;
+
+	return ea ? encr_keymat_len(ea, te->key_bits) : 0;
+}
+
+size_t child_kernel_integ_len(const struct child_sa *c)
+{
+	const struct proposal_transform *ti = proposal_get(&c->proposal, IKEV2_TRANS_INTEG);
+	const struct integ_alg *ia = ti && ti->id ? integ_by_ikev2_id(ti->id) : NULL;
+
+	return ia ? ia->key_len : 0;
+}
+
+static void sa_common(const struct ike_sa *sa, const struct child_sa *c, bool encap,
+		      struct kernel_sa *k)
+{
+	const struct child_cfg *cfg = c->cfg;
+	const struct proposal_transform *esn = proposal_get(&c->proposal, IKEV2_TRANS_ESN);
+
+	memset(k, 0, sizeof(*k));
+	k->proto = child_kernel_ipproto(c->protocol);
+	k->mode = c->mode == CHILD_MODE_TRANSPORT ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
+	k->reqid = c->reqid;
+	k->esn = esn && esn->id == IKEV2_ESN_YES;
+	k->replay_window = cfg->replay_window ? cfg->replay_window : DEFAULT_REPLAY_WINDOW;
+	k->life.soft_seconds = cfg->rekey_time;
+	k->life.hard_seconds = cfg->life_time;
+	k->life.soft_bytes = cfg->rekey_bytes;
+	k->life.hard_bytes = cfg->life_bytes;
+	k->life.soft_packets = cfg->rekey_packets;
+	k->life.hard_packets = cfg->life_packets;
+	if (encap) { /* RFC 3948 */
+		k->encap_sport = sa->local.port;
+		k->encap_dport = sa->remote.port;
+	}
+	k->ike_serial = sa->serial;
+	k->child_serial = c->serial;
+	k->conn_name = sa->conn ? sa->conn->name : "";
+	k->child_name = cfg->name;
+}
+
+/* The algorithms of c and the keys of one direction into k. */
+static int sa_algs(const struct child_sa *c, const struct secret *ek, const struct secret *ik,
+		   struct kernel_sa *k)
+{
+	const struct proposal_transform *te = proposal_get(&c->proposal, IKEV2_TRANS_ENCR);
+	const struct proposal_transform *ti = proposal_get(&c->proposal, IKEV2_TRANS_INTEG);
+	const struct encr_alg *ea = te ? encr_by_ikev2_id(te->id) : NULL;
+	const struct integ_alg *ia = ti && ti->id ? integ_by_ikev2_id(ti->id) : NULL;
+
+	if (ea) {
+		k->encr_alg = ea->xfrm_name;
+		k->encr_key = ek ? ek->data : NULL;
+		k->encr_key_len = ek ? ek->len : 0;
+		k->icv_bits = ea->aead ? ea->icv_len * 8u : 0;
+		k->ikev2_encr = ea->ikev2_id;
+		k->encr_key_bits = te->key_bits ? te->key_bits : ea->key_bits[0];
+		if (encr_esp_key_bits(ea, te->key_bits) != k->encr_key_len * 8)
+			return -ENOTSUP;
+	}
+	if (ia) {
+		k->integ_alg = ia->xfrm_name;
+		k->integ_key = ik ? ik->data : NULL;
+		k->integ_key_len = ik ? ik->len : 0;
+		k->integ_trunc_bits = ia->xfrm_trunc_bits;
+		k->ikev2_integ = ia->ikev2_id;
+		if (k->integ_key_len != ia->key_len)
+			return -ENOTSUP;
+	}
+	return (ea || ia) ? 0 : -ENOTSUP;
+}
+
+/* Policies of c, each (local TS, remote TS) pair of one family: out, in and
+ * for tunnel mode fwd. fn is add_policy or del_policy. */
+static int policies(const struct kernel_ops *ko, const struct ike_sa *sa, const struct child_sa *c,
+		    int (*fn)(void *ctx, const struct kernel_policy *p))
+{
+	static const enum kernel_dir dirs[] = {KERNEL_DIR_OUT, KERNEL_DIR_IN, KERNEL_DIR_FWD};
+	struct kernel_policy p;
+	size_t l, r, d;
+	int err = 0;
+
+	for (l = 0; l < c->nlocal_ts; l++)
+		for (r = 0; r < c->nremote_ts; r++) {
+			if (ts_family(&c->local_ts[l]) != ts_family(&c->remote_ts[r]))
+				continue;
+			for (d = 0; d < 3; d++) {
+				bool out = dirs[d] == KERNEL_DIR_OUT;
+
+				if (dirs[d] == KERNEL_DIR_FWD && c->mode == CHILD_MODE_TRANSPORT)
+					continue;
+				memset(&p, 0, sizeof(p));
+				p.src = out ? c->local_ts[l] : c->remote_ts[r];
+				p.dst = out ? c->remote_ts[r] : c->local_ts[l];
+				p.dir = dirs[d];
+				p.priority = c->cfg->priority;
+				p.reqid = c->reqid;
+				p.proto = child_kernel_ipproto(c->protocol);
+				p.mode = c->mode == CHILD_MODE_TRANSPORT ? KERNEL_MODE_TRANSPORT
+									 : KERNEL_MODE_TUNNEL;
+				p.tun_src = out ? sa->local.addr : sa->remote.addr;
+				p.tun_dst = out ? sa->remote.addr : sa->local.addr;
+				p.child_serial = c->serial;
+				p.conn_name = sa->conn ? sa->conn->name : "";
+				p.child_name = c->cfg->name;
+				if (fn(ko->ctx, &p) < 0 && !err)
+					err = -EIO;
+			}
+		}
+	return err;
+}
+
+int child_kernel_install(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c,
+			 bool encap, const struct secret *encr_in, const struct secret *integ_in,
+			 const struct secret *encr_out, const struct secret *integ_out)
+{
+	struct kernel_sa in, out;
+
+	sa_common(sa, c, encap, &in);
+	sa_common(sa, c, encap, &out);
+	if (sa_algs(c, encr_in, integ_in, &in) || sa_algs(c, encr_out, integ_out, &out))
+		return -ENOTSUP;
+	in.spi = c->spi_in;
+	in.inbound = true;
+	in.update = true;
+	in.src = sa->remote.addr;
+	in.dst = sa->local.addr;
+	out.spi = c->spi_out;
+	out.src = sa->local.addr;
+	out.dst = sa->remote.addr;
+	if (c->mode == CHILD_MODE_TRANSPORT && c->nlocal_ts && c->nremote_ts) {
+		in.sel_src = out.sel_dst = c->remote_ts[0];
+		in.sel_dst = out.sel_src = c->local_ts[0];
+	}
+	if (ko->add_sa(ko->ctx, &in) < 0)
+		return -EIO;
+	c->installed_in = true;
+	if (ko->add_sa(ko->ctx, &out) < 0)
+		return -EIO;
+	c->installed_out = true;
+	c->policies = true; /* from here on remove takes them out */
+	return policies(ko, sa, c, ko->add_policy);
+}
+
+void child_kernel_remove(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c)
+{
+	uint8_t proto = child_kernel_ipproto(c->protocol);
+
+	if (c->policies)
+		policies(ko, sa, c, ko->del_policy);
+	if (c->spi_in)
+		ko->del_sa(ko->ctx, proto, c->spi_in, &sa->local.addr);
+	if (c->installed_out)
+		ko->del_sa(ko->ctx, proto, c->spi_out, &sa->remote.addr);
+	c->policies = c->installed_in = c->installed_out = false;
+}

@@ -1,0 +1,39 @@
+/* child_kernel.h: putting a CHILD SA (IKEv2) or an IPsec SA pair (IKEv1
+ * Quick Mode) into the kernel and taking it out again, through kernel_ops.
+ *
+ * Both engines negotiate differently but install the same thing: an inbound
+ * SA with our SPI (allocated earlier, so it is an update), an outbound SA
+ * with the peer's SPI, and out/in(/fwd for tunnel mode) policies for every
+ * pair of local and remote traffic selectors of one family. The algorithms
+ * and the kernel's names for them come from c->proposal (IKEv2 transform
+ * IDs; the IKEv1 engine maps its attributes onto them).
+ */
+#ifndef OAK_IKE_CHILD_KERNEL_H
+#define OAK_IKE_CHILD_KERNEL_H
+
+#include <stdbool.h>
+
+#include "ike/ike_sa.h"
+#include "lib/kernel_ops.h"
+#include "lib/secret.h"
+
+/* The kernel's protocol number (IPPROTO_ESP/AH) of a PROPOSAL_PROTO_*. */
+uint8_t child_kernel_ipproto(uint8_t protocol);
+/* Bytes of encryption keying material (key + salt) and of integrity key the
+ * proposal of c needs (0 when it has none). */
+size_t child_kernel_encr_len(const struct child_sa *c);
+size_t child_kernel_integ_len(const struct child_sa *c);
+/* Install both SAs of c (of IKE SA sa) with the keys of each direction
+ * (borrowed; integrity keys NULL with AEAD), UDP-encapsulated on the IKE
+ * SA's ports when encap, then its policies. Sets c->installed_in/_out and
+ * c->policies as it goes so that child_kernel_remove() undoes exactly what
+ * was done. 0, -ENOTSUP (keys do not fit the algorithms), -EIO (the kernel
+ * refused; the backend logged why). */
+int child_kernel_install(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c,
+			 bool encap, const struct secret *encr_in, const struct secret *integ_in,
+			 const struct secret *encr_out, const struct secret *integ_out);
+/* Remove c's policies and SAs (the inbound SA also when only its SPI was
+ * allocated), whatever of them is there. */
+void child_kernel_remove(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c);
+
+#endif
