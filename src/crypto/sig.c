@@ -40,7 +40,7 @@ ENUM_NAMES(sig_scheme_names, SIG_RSA_PKCS1_SHA1, NULL, "SIG_RSA_PKCS1_SHA1", "SI
 	   "SIG_RSA_PKCS1_SHA384", "SIG_RSA_PKCS1_SHA512", "SIG_RSA_PSS_SHA256",
 	   "SIG_RSA_PSS_SHA384", "SIG_RSA_PSS_SHA512", "SIG_ECDSA_SHA256", "SIG_ECDSA_SHA384",
 	   "SIG_ECDSA_SHA512", "SIG_ED25519", "SIG_ED448", "SIG_ECDSA_P256_RS", "SIG_ECDSA_P384_RS",
-	   "SIG_ECDSA_P521_RS", "SIG_RSA_PKCS1_NULL");
+	   "SIG_ECDSA_P521_RS", "SIG_RSA_PKCS1_NULL", "SIG_ECDSA_NULL_RS");
 /* RFC 7427 4 names the values "SHA1", "SHA2-256", ...; enum style here. */
 ENUM_NAMES(sig_hash_names, SIG_HASH_SHA1, NULL, "SHA1", "SHA2_256", "SHA2_384", "SHA2_512",
 	   "IDENTITY");
@@ -116,6 +116,7 @@ static const struct sig_desc sig_descs[] = {
 	{SIG_ECDSA_P384_RS, OP_RS, KIND_KEY, SIG_KEY_ECDSA_P384, "SHA384", false, 0, NULL, 0},
 	{SIG_ECDSA_P521_RS, OP_RS, KIND_KEY, SIG_KEY_ECDSA_P521, "SHA512", false, 0, NULL, 0},
 	{SIG_RSA_PKCS1_NULL, OP_RAW, KIND_RSA, 0, NULL, false, 0, NULL, 0},
+	{SIG_ECDSA_NULL_RS, OP_RS_RAW, KIND_EC, 0, NULL, false, 0, NULL, 0},
 };
 
 const struct sig_desc *sig_descs_all(size_t *count)
@@ -774,7 +775,8 @@ static EVP_PKEY_CTX *raw_ctx_new(EVP_PKEY *pk, bool sign)
 	if (pc == NULL)
 		return NULL;
 	if ((sign ? EVP_PKEY_sign_init(pc) : EVP_PKEY_verify_init(pc)) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1) {
+	    (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA &&
+	     EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1)) {
 		EVP_PKEY_CTX_free(pc);
 		return NULL;
 	}
@@ -793,7 +795,8 @@ static int sign_raw(EVP_PKEY *pk, const struct span *parts, size_t nparts, uint8
 	if (msg == NULL)
 		return -ENOMEM;
 	/* RFC 8017 9.2 / 8.2.1: at most k - 11 octets fit under type 1 padding */
-	if (msg_len + 11 > (size_t)EVP_PKEY_get_size(pk)) {
+	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA &&
+	    msg_len + 11 > (size_t)EVP_PKEY_get_size(pk)) {
 		log_debug(SUB_CRYPTO, "IKEv1 RSA signature: %zu octets to sign, the key takes %d",
 			  msg_len, EVP_PKEY_get_size(pk) - 11);
 		rc = -EINVAL;
@@ -875,6 +878,13 @@ int sig_sign(const struct sig_key *k, enum sig_scheme s, const struct span *part
 	case OP_RAW:
 		rc = sign_raw(k->pkey, parts, nparts, out, out_len);
 		break;
+	case OP_RS_RAW:
+		rc = sign_raw(k->pkey, parts, nparts, &der, &der_len);
+		if (rc == 0) {
+			rc = der_to_rs(der, der_len, rs_half(k->type), out, out_len);
+			free(der);
+		}
+		break;
 	case OP_RS:
 		rc = sign_digest(d, k->pkey, parts, nparts, &der, &der_len);
 		if (rc == 0) {
@@ -908,6 +918,12 @@ int sig_verify(const struct sig_pubkey *k, enum sig_scheme s, const struct span 
 	switch (d->op) {
 	case OP_RAW:
 		rc = verify_raw(k->pkey, parts, nparts, sig, sig_len);
+		break;
+	case OP_RS_RAW:
+		rc = rs_to_der(sig, sig_len, rs_half(k->type), &der, &der_len);
+		if (rc == 0)
+			rc = verify_raw(k->pkey, parts, nparts, der, der_len);
+		OPENSSL_free(der);
 		break;
 	case OP_RS:
 		rc = rs_to_der(sig, sig_len, rs_half(k->type), &der, &der_len);

@@ -72,6 +72,8 @@ enum sig_scheme {
 	SIG_ECDSA_P384_RS,  /* RFC 4754 ECDSA-384 */
 	SIG_ECDSA_P521_RS,  /* RFC 4754 ECDSA-521 */
 	SIG_RSA_PKCS1_NULL, /* IKEv1 RSA (RFC 2409 5.1): no hash, no DigestInfo */
+	SIG_ECDSA_NULL_RS,  /* IKEv1 ECDSA as strongSwan signs it: the data is the
+			     * digest (HASH_I/HASH_R), no further hash; r | s */
 };
 
 /* RFC 7427 4 / IANA "IKEv2 Hash Algorithms": values of the

@@ -14,6 +14,7 @@ enum sig_op {
 	OP_RS,	   /* as OP_DIGEST, then DER ECDSA-Sig-Value <-> r | s (RFC 4754 7) */
 	OP_EDDSA,  /* one-shot EVP_DigestSign without md over the whole octets */
 	OP_RAW,	   /* EVP_PKEY_sign, PKCS#1 type 1 padding, no DigestInfo */
+	OP_RS_RAW, /* EVP_PKEY_sign of the data as the digest (ECDSA), r | s */
 };
 
 enum sig_kind {

@@ -24,12 +24,14 @@ static enum sig_scheme scheme_of(uint16_t method, enum sig_key_type kt)
 	switch (method) {
 	case IKEV1_AUTH_RSA_SIG:
 		return kt == SIG_KEY_RSA ? SIG_RSA_PKCS1_NULL : SIG_NONE;
+	/* strongSwan (the one IKEv1 peer with ECDSA) signs HASH_I/HASH_R as
+	 * the digest itself, r | s, whichever of the three methods it is */
 	case IKEV1_AUTH_ECDSA_SHA256_P256:
-		return kt == SIG_KEY_ECDSA_P256 ? SIG_ECDSA_P256_RS : SIG_NONE;
+		return kt == SIG_KEY_ECDSA_P256 ? SIG_ECDSA_NULL_RS : SIG_NONE;
 	case IKEV1_AUTH_ECDSA_SHA384_P384:
-		return kt == SIG_KEY_ECDSA_P384 ? SIG_ECDSA_P384_RS : SIG_NONE;
+		return kt == SIG_KEY_ECDSA_P384 ? SIG_ECDSA_NULL_RS : SIG_NONE;
 	case IKEV1_AUTH_ECDSA_SHA512_P521:
-		return kt == SIG_KEY_ECDSA_P521 ? SIG_ECDSA_P521_RS : SIG_NONE;
+		return kt == SIG_KEY_ECDSA_P521 ? SIG_ECDSA_NULL_RS : SIG_NONE;
 	default:
 		return SIG_NONE;
 	}
@@ -124,7 +126,7 @@ void ikev1_put_certs(struct ikev1_ike_sa *sa, struct ikev1_enc *enc)
 
 void ikev1_put_certreq(struct ikev1_ike_sa *sa, struct ikev1_enc *enc)
 {
-	if (sa->auth_method == IKEV1_AUTH_PSK || !sa->sa.conn->send_certreq || !sa->certs)
+	if (sa->sa.conn->remote.auth != AUTH_PUBKEY || !sa->sa.conn->send_certreq || !sa->certs)
 		return;
 	/* RFC 2408 3.10: an empty Certificate Authority asks for any */
 	ikev1_put_cert(enc, ISAKMP_NP_CR, &(struct ikev1_cert){.encoding = ISAKMP_CERT_X509_SIG});
@@ -257,6 +259,8 @@ bool ikev1_auth_ready(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const str
 	j->now = ikev1_wall_time(e);
 	j->certs = certs_store_ref(sa->certs);
 	ikev1_buf_set(&sa->saved, rx->buf, rx->len);
+	if (m->hdr.flags & ISAKMP_FLAG_E) /* it decrypts again when it comes back */
+		memcpy(sa->iv, sa->iv_prev, sa->block);
 	sa->pk_busy = true;
 	if (ikev1_job_submit(e, sa, pk_work, pk_finish, j) < 0) {
 		sa->pk_busy = false;

@@ -104,6 +104,18 @@ struct ikev1_qm {
 	bool ids; /* IDci/IDcr came (and go back) */
 };
 
+/* IKE fragmentation (the vendor extension strongSwan and Windows use):
+ * the parts of one message being reassembled. Windows fragments at 576-626
+ * bytes, so a message may come in more than 16 parts. */
+#define IKEV1_FRAGS_MAX	  64
+#define IKEV1_FRAGS_BYTES 65535
+struct ikev1_frags {
+	uint16_t id;
+	uint8_t last; /* number of the last fragment, 0 until it came */
+	size_t bytes;
+	struct ikev1_buf part[IKEV1_FRAGS_MAX]; /* by number - 1 */
+};
+
 /* Vendor IDs the peer sent (RFC 3947, RFC 3706, fragmentation, Microsoft). */
 struct ikev1_peer_vids {
 	bool natt, dpd, frag, ms;
@@ -126,7 +138,8 @@ struct ikev1_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	uint8_t xform_num; /* the chosen transform's number */
 	struct ikev1_keys keys;
 	bool have_keys;
-	uint8_t iv[IKEV1_IV_MAX]; /* phase 1 CBC chain; after it, the last block */
+	uint8_t iv[IKEV1_IV_MAX];      /* phase 1 CBC chain; after it, the last block */
+	uint8_t iv_prev[IKEV1_IV_MAX]; /* before the last decryption (job re-runs) */
 	size_t block;
 	/* inputs of HASH_I/HASH_R and SKEYID */
 	uint8_t ni[IKEV1_NONCE_MAX], nr[IKEV1_NONCE_MAX];
@@ -149,6 +162,7 @@ struct ikev1_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	unsigned qm_count; /* Quick Modes run over this SA */
 	struct ikev1_qm qm[IKEV1_MAX_QM];
 	struct ikev1_peer_vids vids;
+	struct ikev1_frags *frags; /* reassembly in progress, or NULL */
 	bool peer_initial_contact;
 	bool nat_checked;
 	uint8_t nat_hash_len;
@@ -189,6 +203,7 @@ struct ikev1_rx {
 	uint64_t now;
 	uint8_t *plain; /* decrypted body (owned by the dispatcher) */
 	size_t plain_len;
+	unsigned depth; /* 1 for a message reassembled from fragments */
 };
 
 static inline struct ikev1_ike_sa *ikev1_sa_of(struct ike_sa *sa)
@@ -204,6 +219,10 @@ struct ikev1_ike_sa *ikev1_sa_create(struct ikev1_engine *e, bool initiator,
 				     const struct ip_endpoint *remote, const uint8_t *peer_cky_i,
 				     uint64_t now);
 struct ikev1_ike_sa *ikev1_sa_by_serial(struct ikev1_engine *e, uint32_t serial);
+/* Decode rx->buf and hand it to its SA (or phase1.c for a first message);
+ * rx->plain gets what the caller frees. */
+void ikev1_handle(struct ikev1_engine *e, struct ikev1_rx *rx);
+void ikev1_frags_free(struct ikev1_ike_sa *sa);
 /* Remove the SA and its IPsec SAs from the kernel and the table; freed when
  * the outermost engine call returns. why (may be NULL) is logged. */
 void ikev1_sa_delete(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const char *why);

@@ -595,6 +595,7 @@ static int send_am1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t no
 	ikev1_put_data(&enc, ISAKMP_NP_KE, (struct span){sa->dh.pub, sa->dh.group->pub_len});
 	ikev1_put_data(&enc, ISAKMP_NP_NONCE, (struct span){sa->ni, sa->ni_len});
 	put_own_id(sa, &enc);
+	ikev1_put_certreq(sa, &enc);
 	ikev1_put_vids(&enc);
 	sa->p1 = P1_AM_I1;
 	return send_clear(e, sa, &enc, &b, true, now);
@@ -970,6 +971,8 @@ static void mm_i_msg2(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 	ikev1_enc_begin(&enc, &b, &h);
 	ikev1_put_data(&enc, ISAKMP_NP_KE, (struct span){sa->dh.pub, sa->dh.group->pub_len});
 	ikev1_put_data(&enc, ISAKMP_NP_NONCE, (struct span){sa->ni, sa->ni_len});
+	/* strongSwan sends its certificate only when asked (send_cert = ifasked) */
+	ikev1_put_certreq(sa, &enc);
 	if (sa->vids.natt)
 		ikev1_put_natd(sa, &enc);
 	sa->p1 = P1_MM_I2;
@@ -989,6 +992,7 @@ static void mm_r_msg3(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 			return;
 		}
 		ikev1_check_natd(sa, rx->msg);
+		ikev1_note_certreq(sa, rx->msg);
 	}
 	if (!need_dh(e, sa, rx, true))
 		return;
@@ -1061,6 +1065,9 @@ static bool open_p1(struct ikev1_ike_sa *sa, struct ikev1_rx *rx, unsigned msg_n
 			   sa->sa.serial, msg_no);
 		return false;
 	}
+	/* a signature check job re-handles this message: it must decrypt
+	 * again with the IV it came with (ikev1_auth_ready puts it back) */
+	memcpy(sa->iv_prev, sa->iv, sa->block);
 	if (ikev1_open(sa, rx, sa->iv, &err) < 0) {
 		log_notice(SUB_IKE,
 			   "ISAKMP SA #%u: message %u does not decrypt to payloads (%s at offset "
@@ -1096,6 +1103,7 @@ static void mm_r_msg5(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 		return;
 	}
 	sa->peer_initial_contact = ikev1_has_initial_contact(rx->msg);
+	ikev1_note_certreq(sa, rx->msg); /* strongSwan asks in message 5 */
 	bld_init(&b, 65535);
 	ikev1_enc_begin_chain(&enc, &b);
 	put_own_id(sa, &enc);
@@ -1154,6 +1162,7 @@ static void am_r_msg1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 			ikev1_sa_delete(e, sa, "peer identity refused");
 			return;
 		}
+		ikev1_note_certreq(sa, rx->msg);
 	}
 	if (!need_dh(e, sa, rx, true))
 		return;
@@ -1397,6 +1406,7 @@ void ikev1_p1_free(struct ikev1_ike_sa *sa)
 	for (i = 0; i < IKEV1_MAX_QM; i++)
 		ikev1_qm_clear(&sa->qm[i]);
 	ikev1_auth_free(sa);
+	ikev1_frags_free(sa);
 	if (sa->certs)
 		certs_store_unref(sa->certs);
 	wipe(sa->ni, sizeof(sa->ni));
