@@ -18,7 +18,7 @@ BEGIN {
 	allow["net"] = "lib net"
 	allow["vici"] = "lib wire crypto conf ike vici"
 	allow["daemon"] = "lib wire crypto conf ike ikev1 ikev2 kernel net vici daemon"
-	allow["ctl"] = "lib wire crypto vici ctl"
+	allow["ctl"] = "lib wire crypto conf vici ctl"
 	bad = 0
 }
 {

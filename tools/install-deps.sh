@@ -9,12 +9,12 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 BUILD_PKGS="gcc clang meson ninja-build pkg-config libssl-dev libevent-dev libmnl-dev
 	libcmocka-dev libjansson-dev libcap-ng-dev libseccomp-dev libclang-rt-14-dev
-	clang-format clang-tidy cppcheck python3"
+	clang-format clang-tidy cppcheck python3 python3-jsonschema scdoc"
 # peers and tools for interop tests (the rig's list: strongSwan, tshark, UML ...)
 TEST_PKGS="tshark iproute2 iputils-ping procps util-linux openssl strongswan-charon
 	strongswan-swanctl strongswan-pki libcharon-extra-plugins libstrongswan-extra-plugins
 	libstrongswan-standard-plugins libnss3-tools python3 user-mode-linux kmod
-	libcurl3-nss libldap-2.5-0 libnss3 libnspr4 libevent-core-2.1-7 libcap-ng0"
+	libcurl3-nss libldap-2.5-0 libnss3 libnspr4 libevent-core-2.1-7 libcap-ng0 ike-scan"
 # libreswan 4.10 and the libraries of its Depends that are not installed with
 # the packages above (the last line of TEST_PKGS holds the others); fetched
 # with apt-get download and dpkg -x'ed

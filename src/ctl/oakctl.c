@@ -23,10 +23,16 @@ static const struct verb {
 } verbs[] = {
 	{"decode", decode_main,
 	 "Print and decrypt IKE messages from hex, a pcap or a golden capture"},
+	{"check-config", check_config_main, "Check a configuration file (no daemon needed)"},
 	{"status", status_main, "One line per IKE SA and CHILD SA"},
-	{"show", show_main, "Show SAs (sas) or connections (conns) in detail"},
+	{"show", show_main, "Show sas, conns, certs, policies, counters or algs"},
 	{"up", up_main, "Start a connection and follow its log"},
 	{"down", down_main, "Delete IKE or CHILD SAs by name or number"},
+	{"rekey", rekey_main, "Rekey (or reauthenticate) IKE or CHILD SAs"},
+	{"reload", reload_main, "Make oakd re-read its configuration"},
+	{"monitor", monitor_main, "Watch SAs come, go and rekey, live"},
+	{"log", log_main, "Stream oakd's log"},
+	{"metrics", metrics_main, "SAs and counters in Prometheus' text format"},
 	{"version", ctl_version_main, "Print oakctl's and oakd's versions"},
 	{"help", help_main, "Show this help"},
 };
@@ -35,10 +41,16 @@ static const char *prog = "oakctl";
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: %s [-s|--socket PATH] [-j|--json] <verb> [<args>]\n\nVerbs:\n", prog);
+	fprintf(f,
+		"Usage: %s [-s|--socket PATH] [-j|--json] [-t|--timeout SECS] <verb> [<args>]\n\n"
+		"Verbs:\n",
+		prog);
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
-		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
-	fprintf(f, "\n'%s <verb> --help' describes a verb's arguments.\n", prog);
+		fprintf(f, "  %-12s %s\n", verbs[i].name, verbs[i].help);
+	fprintf(f,
+		"\n'%s <verb> --help' describes a verb's arguments.\n"
+		"Exit codes: 0 ok, 1 failed, 2 usage or configuration error, 3 oakd unreachable.\n",
+		prog);
 }
 
 static int version_main(int argc, char *argv[])

@@ -1,11 +1,12 @@
 /* show.c: `oakctl show sas|conns` over VICI (list-sas, list-conns), in the
- * layout of swanctl --list-sas / --list-conns, or JSON; and the helpers the
- * other status verbs share. */
+ * layout of swanctl --list-sas / --list-conns, or JSON; the dispatch of the
+ * other show subcommands; and the helpers the other status verbs share. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl/vici_client.h"
 #include "lib/util.h"
@@ -14,12 +15,12 @@
 static bool numeric_key(const char *key)
 {
 	static const char *const keys[] = {
-		"uniqueid",    "reqid",	       "version",	"local-port",  "remote-port",
-		"established", "rekey-time",   "reauth-time",	"life-time",   "install-time",
-		"bytes-in",    "bytes-out",    "packets-in",	"packets-out", "use-in",
-		"use-out",     "encr-keysize", "integ-keysize", "local_port",  "remote_port",
-		"rekey_time",  "reauth_time",  "dpd_delay",	"rekey_bytes", "rekey_packets",
-		"priority",    "level",
+		"uniqueid",    "reqid",	       "version",	 "local-port",	"remote-port",
+		"established", "rekey-time",   "reauth-time",	 "life-time",	"install-time",
+		"bytes-in",    "bytes-out",    "packets-in",	 "packets-out", "use-in",
+		"use-out",     "encr-keysize", "integ-keysize",	 "local_port",	"remote_port",
+		"rekey_time",  "reauth_time",  "dpd_delay",	 "rekey_bytes", "rekey_packets",
+		"priority",    "level",	       "ikesa-uniqueid",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (strcmp(key, keys[i]) == 0)
@@ -77,12 +78,30 @@ static void object_to_array(json_t *o, const char *key, bool add_name)
 	json_object_set_new(o, key, arr);
 }
 
+/* "established": 120 (seconds ago) -> also "established-at": RFC 3339. */
+static void add_time(json_t *o, const char *ago_key, const char *at_key, long long now)
+{
+	json_t *v = json_object_get(o, ago_key);
+	char buf[40];
+
+	if (json_is_integer(v))
+		json_object_set_new(
+			o, at_key,
+			json_string(ctl_rfc3339(now - json_integer_value(v), buf, sizeof(buf))));
+}
+
 json_t *ctl_json_sa(const struct vici_node *sa)
 {
 	json_t *o = ctl_json_section(sa);
+	long long now = (long long)time(NULL);
+	size_t i;
 
 	json_object_set_new(o, "name", json_string(sa->name));
+	add_time(o, "established", "established-at", now);
 	object_to_array(o, "child-sas", true);
+	for (i = 0; i < json_array_size(json_object_get(o, "child-sas")); i++)
+		add_time(json_array_get(json_object_get(o, "child-sas"), i), "install-time",
+			 "installed-at", now);
 	return o;
 }
 
@@ -378,21 +397,39 @@ static int show_usage(FILE *f, int rc)
 {
 	fprintf(f, "Usage: oakctl [-s SOCKET] [-j] show sas [NAME]\n"
 		   "       oakctl [-s SOCKET] [-j] show conns [NAME]\n"
+		   "       oakctl [-s SOCKET] [-j] show certs|policies|counters\n"
+		   "       oakctl [-j] show algs\n"
 		   "Show the IKE and CHILD SAs or the loaded connections (NAME: only that "
-		   "connection's).\n");
+		   "connection's),\nthe certificates, the installed policies, oakd's counters, "
+		   "or the algorithms of this build.\n");
 	return rc;
 }
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char *argv[]);
+} show_more[] = {
+	{"algs", ctl_show_algs},
+	{"certs", ctl_show_certs},
+	{"policies", ctl_show_policies},
+	{"counters", ctl_show_counters},
+};
 
 int show_main(int argc, char *argv[])
 {
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return show_usage(stdout, CTL_OK);
+	for (size_t i = 0; argc >= 2 && i < ARRAY_SIZE(show_more); i++)
+		if (strcmp(argv[1], show_more[i].name) == 0)
+			return show_more[i].fn(argc - 1, argv + 1);
 	if (argc < 2 || argc > 3 || (argc == 3 && argv[2][0] == '-'))
 		return show_usage(stderr, CTL_USAGE);
 	if (strcmp(argv[1], "sas") == 0)
 		return show_sas(argc == 3 ? argv[2] : NULL);
 	if (strcmp(argv[1], "conns") == 0)
 		return show_conns(argc == 3 ? argv[2] : NULL);
-	fprintf(stderr, "oakctl: show: expected 'sas' or 'conns', got '%s'\n", argv[1]);
+	fprintf(stderr,
+		"oakctl: show: expected sas, conns, certs, policies, counters or algs, got '%s'\n",
+		argv[1]);
 	return show_usage(stderr, CTL_USAGE);
 }

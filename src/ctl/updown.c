@@ -1,5 +1,6 @@
-/* updown.c: `oakctl up` (VICI initiate) and `oakctl down` (terminate), which
- * print oakd's log lines about the SA while they wait for the outcome. */
+/* updown.c: `oakctl up` (VICI initiate), `down` (terminate) and `rekey`,
+ * which print oakd's log lines about the SA while they wait for the outcome,
+ * and `reload` (reload-settings: oakd re-reads its configuration file). */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -116,6 +117,8 @@ int up_main(int argc, char *argv[])
 	vici_add_kv_str(&req, "ike", argv[1]);
 	if (argc == 3)
 		vici_add_kv_str(&req, "child", argv[2]);
+	if (!secs)
+		secs = ctl_opts.timeout;
 	if (secs)
 		vici_add_kvf(&req, "timeout", "%ld", secs * 1000);
 	vici_add_kv_str(&req, "loglevel", "1");
@@ -150,9 +153,88 @@ int down_main(int argc, char *argv[])
 		vici_add_kv_str(&req, child ? "child-id" : "ike-id", argv[1]);
 	else
 		vici_add_kv_str(&req, child ? "child" : "ike", argv[1]);
+	if (!secs)
+		secs = ctl_opts.timeout;
 	if (secs)
 		vici_add_kvf(&req, "timeout", "%ld", secs * 1000);
 	vici_add_kv_str(&req, "loglevel", "1");
 	snprintf(what, sizeof(what), "down %s%.128s", child ? "--child " : "", argv[1]);
 	return control("terminate", what, &req);
+}
+
+/* rekey (strongSwan README "rekey"): { ike | ike-id | child | child-id,
+ * reauth } -> { success, errmsg, matches }. */
+int rekey_main(int argc, char *argv[])
+{
+	struct vici_builder req;
+	bool child = false, reauth = false, id;
+	char what[300];
+
+	while (argc > 1 && (strcmp(argv[1], "--child") == 0 || strcmp(argv[1], "--reauth") == 0)) {
+		if (strcmp(argv[1], "--child") == 0)
+			child = true;
+		else
+			reauth = true;
+		memmove(&argv[1], &argv[2], (size_t)(argc - 2) * sizeof(char *));
+		argc--;
+	}
+	if (is_help(argc, argv) || argc != 2 || argv[1][0] == '-' || (child && reauth)) {
+		fprintf(is_help(argc, argv) ? stdout : stderr,
+			"Usage: oakctl [-s SOCKET] [-j] [-t SECS] rekey [--child|--reauth] "
+			"NAME|ID\n"
+			"Rekey the IKE SAs of connection NAME or IKE SA number ID (--reauth: "
+			"reauthenticate them);\nwith --child the CHILD SAs of that name or "
+			"number.\n");
+		return is_help(argc, argv) ? CTL_OK : CTL_USAGE;
+	}
+	id = strspn(argv[1], "0123456789") == strlen(argv[1]);
+	vici_build_msg(&req, 0);
+	if (id)
+		vici_add_kv_str(&req, child ? "child-id" : "ike-id", argv[1]);
+	else
+		vici_add_kv_str(&req, child ? "child" : "ike", argv[1]);
+	if (reauth)
+		vici_add_kv_str(&req, "reauth", "yes");
+	snprintf(what, sizeof(what), "rekey %s%.128s",
+		 child	  ? "--child "
+		 : reauth ? "--reauth "
+			  : "",
+		 argv[1]);
+	return control("rekey", what, &req);
+}
+
+/* reload: reload-settings -> { success, errmsg }; a broken file leaves the
+ * running configuration in place and errmsg says where it is broken. */
+int reload_main(int argc, char *argv[])
+{
+	struct vici_node *res;
+	bool ok;
+	int rc;
+
+	if (argc > 1) {
+		bool help = is_help(argc, argv);
+
+		fprintf(help ? stdout : stderr, "Usage: oakctl [-s SOCKET] [-j] reload\n"
+						"Make oakd re-read its configuration file.\n");
+		return help ? CTL_OK : CTL_USAGE;
+	}
+	rc = ctl_simple_call("reload-settings", NULL, &res);
+	if (rc != CTL_OK)
+		return rc;
+	ok = vici_find_yes(res, "success");
+	if (ctl_opts.json) {
+		json_t *j = json_pack("{s:b}", "success", ok);
+
+		if (!ok)
+			json_object_set_new(j, "errmsg",
+					    json_string(vici_find_str(res, "errmsg", "")));
+		ctl_json_line(j);
+	} else if (ok) {
+		printf("reload: done\n");
+	} else {
+		fprintf(stderr, "oakctl: reload failed: %s\n",
+			vici_find_str(res, "errmsg", "(no reason given)"));
+	}
+	vici_node_free(res);
+	return ok ? CTL_OK : CTL_FAILED;
 }

@@ -4,12 +4,14 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/util.h"
@@ -41,6 +43,18 @@ int ctl_opts_parse(int argc, char *argv[])
 			ctl_opts.socket = argv[++i];
 		} else if (strncmp(a, "--socket=", 9) == 0) {
 			ctl_opts.socket = a + 9;
+		} else if (strcmp(a, "-t") == 0 || strcmp(a, "--timeout") == 0) {
+			char *end;
+			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
+
+			if (v < 1 || v > 86400 || *end) {
+				fprintf(stderr,
+					"oakctl: %s: expected seconds from 1 to 86400, got '%s'\n",
+					a, i + 1 < argc ? argv[i + 1] : "");
+				return -1;
+			}
+			ctl_opts.timeout = (unsigned)v;
+			i++;
 		} else {
 			break; /* --help, --version: the caller's */
 		}
@@ -67,6 +81,14 @@ struct vici_conn *vici_conn_open(void)
 		if (fd >= 0)
 			close(fd);
 		return NULL;
+	}
+	if (ctl_opts.timeout) {
+		/* a second more than oakd's own timeout, so that its answer
+		 * (initiate/terminate/rekey: "timeout") arrives first */
+		struct timeval tv = {.tv_sec = (time_t)ctl_opts.timeout + 1};
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
 	c = malloc(sizeof(*c));
 	if (!c) {
@@ -263,11 +285,90 @@ int vici_call(struct vici_conn *c, const char *cmd, struct vici_builder *req, vi
 
 int ctl_call_error(const char *what, int rc)
 {
+	if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
+		/* a hung oakd is as good as none: exit code of unreachable */
+		fprintf(stderr, "oakctl: %s failed: no answer from oakd at %s within %u s\n", what,
+			ctl_opts.socket, ctl_opts.timeout);
+		return CTL_UNREACHABLE;
+	}
 	if (rc == -ENOENT)
 		fprintf(stderr, "oakctl: %s failed: oakd does not know this command\n", what);
 	else if (rc != -EBADMSG) /* a malformed message was described already */
 		fprintf(stderr, "oakctl: %s failed: %s\n", what, strerror(-rc));
 	return rc == -ECONNRESET || rc == -EPIPE ? CTL_UNREACHABLE : CTL_FAILED;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int vici_conn_listen(struct vici_conn *c, vici_event_cb *cb, void *arg)
+{
+	long long end = ctl_opts.timeout ? now_ms() + (long long)ctl_opts.timeout * 1000 : 0;
+	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+
+	for (;;) {
+		long long left = end ? end - now_ms() : -1;
+		struct vici_packet pkt;
+		uint8_t *buf;
+		int rc;
+
+		if (end && left <= 0)
+			return 0;
+		rc = poll(&pfd, 1, (int)left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return -errno;
+		if (rc == 0)
+			return 0;
+		rc = read_packet(c, &buf, &pkt);
+		if (rc)
+			return rc;
+		if (pkt.op == VICI_EVENT)
+			rc = on_event(&pkt, cb, arg);
+		free(buf);
+		if (rc)
+			return rc;
+	}
+}
+
+int ctl_simple_call(const char *cmd, struct vici_builder *req, struct vici_node **resp)
+{
+	struct vici_conn *c = vici_conn_open();
+	int rc;
+
+	*resp = NULL;
+	if (!c) {
+		if (req)
+			vici_build_free(req);
+		return CTL_UNREACHABLE;
+	}
+	rc = vici_call(c, cmd, req, NULL, NULL, resp);
+	vici_conn_close(c);
+	return rc ? ctl_call_error(cmd, rc) : CTL_OK;
+}
+
+const char *ctl_rfc3339(long long t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "1970-01-01T00:00:00Z");
+	return buf;
+}
+
+void ctl_json_line(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	fflush(stdout);
+	json_decref(j);
 }
 
 /* ---- version ---- */

@@ -28,6 +28,10 @@ enum ctl_exit {
 struct ctl_opts {
 	const char *socket; /* (borrowed from argv) or CTL_DEFAULT_SOCKET */
 	bool json;
+	/* -t/--timeout SECS (0: none): how long a verb waits for oakd; initiate,
+	 * terminate and rekey hand it to oakd as their timeout; monitor and log
+	 * stream for that long and then end with CTL_OK. */
+	unsigned timeout;
 };
 extern struct ctl_opts ctl_opts;
 
@@ -61,6 +65,22 @@ int vici_call(struct vici_conn *c, const char *cmd, struct vici_builder *req, vi
  * the exit code for it. */
 int ctl_call_error(const char *what, int rc);
 
+/* Read events into cb until ctl_opts.timeout seconds have passed (0: until
+ * oakd closes the socket or a signal stops us). 0 when the time is up, or a
+ * negative errno (-ECONNRESET: oakd went away). */
+int vici_conn_listen(struct vici_conn *c, vici_event_cb *cb, void *arg);
+
+/* Run command cmd (req consumed, may be NULL) on a new connection, without
+ * events: the response in *resp (caller frees with vici_node_free). Returns
+ * an exit code; errors are printed. */
+int ctl_simple_call(const char *cmd, struct vici_builder *req, struct vici_node **resp);
+
+/* The time t as RFC 3339 in UTC ("2026-11-23T13:40:00Z") into buf. */
+const char *ctl_rfc3339(long long t, char *buf, size_t len);
+struct json_t;
+/* Print one JSON value (adopted) compactly on one line (NDJSON) and flush. */
+void ctl_json_line(struct json_t *j);
+
 /* ---- shared by the verbs (show.c) ---- */
 
 struct json_t;
@@ -91,5 +111,17 @@ int show_main(int argc, char *argv[]);
 int up_main(int argc, char *argv[]);
 int down_main(int argc, char *argv[]);
 int ctl_version_main(int argc, char *argv[]);
+int rekey_main(int argc, char *argv[]);	       /* updown.c */
+int reload_main(int argc, char *argv[]);       /* updown.c */
+int monitor_main(int argc, char *argv[]);      /* monitor.c */
+int log_main(int argc, char *argv[]);	       /* monitor.c */
+int metrics_main(int argc, char *argv[]);      /* metrics.c */
+int check_config_main(int argc, char *argv[]); /* checkconf.c */
 
+/* show subcommands of other files: counters (metrics.c), algs, certs and
+ * policies (show_more.c); argv[0] is the subcommand. */
+int ctl_show_counters(int argc, char *argv[]);
+int ctl_show_algs(int argc, char *argv[]);
+int ctl_show_certs(int argc, char *argv[]);
+int ctl_show_policies(int argc, char *argv[]);
 #endif

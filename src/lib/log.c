@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 uint8_t log_levels[SUB_COUNT] = {
@@ -55,6 +56,26 @@ void log_set_sink(log_sink_fn *fn, void *ctx)
 void log_stderr_prefix(bool journal)
 {
 	journal_prefix = journal;
+}
+
+bool log_journal_stream(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char *end;
+
+	/* "DEV:INO", both decimal (systemd.exec(5)) */
+	if (!js || !*js)
+		return false;
+	dev = strtoull(js, &end, 10);
+	if (end == js || *end != ':')
+		return false;
+	js = end + 1;
+	ino = strtoull(js, &end, 10);
+	if (end == js || *end || fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 void log_vmsg(enum log_sub sub, enum log_level lvl, const char *fmt, va_list ap)

@@ -67,6 +67,10 @@ void log_stderr_sink(void *ctx, enum log_sub sub, enum log_level lvl, const char
 /* The stderr sink: "<N>" journald priority prefixes when `journal` is set,
  * else "LEVEL [sub] message". */
 void log_stderr_prefix(bool journal);
+/* Whether stderr is connected to systemd's journal: $JOURNAL_STREAM names
+ * stderr's device and inode (systemd.exec(5)), so "<N>" prefixes there set
+ * each line's priority. */
+bool log_journal_stream(void);
 
 /* Set levels from "SUB=LEVEL" where SUB is a subsystem name or "all" and
  * LEVEL a name (err, warn, notice, info, debug, trace) or a number 3-8.
