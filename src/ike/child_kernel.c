@@ -137,10 +137,21 @@ int child_kernel_install(const struct kernel_ops *ko, const struct ike_sa *sa, s
 			 bool encap, const struct secret *encr_in, const struct secret *integ_in,
 			 const struct secret *encr_out, const struct secret *integ_out)
 {
+	return child_kernel_install_life(ko, sa, c, encap, encr_in, integ_in, encr_out, integ_out,
+					 NULL);
+}
+
+int child_kernel_install_life(const struct kernel_ops *ko, const struct ike_sa *sa,
+			      struct child_sa *c, bool encap, const struct secret *encr_in,
+			      const struct secret *integ_in, const struct secret *encr_out,
+			      const struct secret *integ_out, const struct kernel_lifetime *life)
+{
 	struct kernel_sa in, out;
 
 	sa_common(sa, c, encap, &in);
 	sa_common(sa, c, encap, &out);
+	if (life)
+		in.life = out.life = *life;
 	if (sa_algs(c, encr_in, integ_in, &in) || sa_algs(c, encr_out, integ_out, &out))
 		return -ENOTSUP;
 	in.spi = c->spi_in;

@@ -32,6 +32,12 @@ size_t child_kernel_integ_len(const struct child_sa *c);
 int child_kernel_install(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c,
 			 bool encap, const struct secret *encr_in, const struct secret *integ_in,
 			 const struct secret *encr_out, const struct secret *integ_out);
+/* The same with the lifetimes to hand the kernel (borrowed; NULL: the
+ * child config's): IKEv1 negotiates them in Quick Mode. */
+int child_kernel_install_life(const struct kernel_ops *ko, const struct ike_sa *sa,
+			      struct child_sa *c, bool encap, const struct secret *encr_in,
+			      const struct secret *integ_in, const struct secret *encr_out,
+			      const struct secret *integ_out, const struct kernel_lifetime *life);
 /* Remove c's policies and SAs (the inbound SA also when only its SPI was
  * allocated), whatever of them is there. */
 void child_kernel_remove(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c);

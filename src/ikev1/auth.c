@@ -59,6 +59,22 @@ static int choose_own(struct ikev1_ike_sa *sa)
 	return 0;
 }
 
+uint16_t ikev1_key_method(const struct sig_key *k)
+{
+	switch (sig_key_type(k)) {
+	case SIG_KEY_RSA:
+		return IKEV1_AUTH_RSA_SIG;
+	case SIG_KEY_ECDSA_P256:
+		return IKEV1_AUTH_ECDSA_SHA256_P256;
+	case SIG_KEY_ECDSA_P384:
+		return IKEV1_AUTH_ECDSA_SHA384_P384;
+	case SIG_KEY_ECDSA_P521:
+		return IKEV1_AUTH_ECDSA_SHA512_P521;
+	default:
+		return 0; /* EdDSA has no IKEv1 method */
+	}
+}
+
 uint16_t ikev1_sig_method(struct ikev1_ike_sa *sa)
 {
 	if (choose_own(sa) < 0)
@@ -332,12 +348,32 @@ void ikev1_auth_free(struct ikev1_ike_sa *sa)
 
 /* --- INITIAL-CONTACT (RFC 2407 4.6.3.3) --- */
 
+struct ic_other {
+	const struct ikev1_ike_sa *self;
+	bool found;
+};
+
+static void ic_other_one(const struct ike_sa *s, void *ctx)
+{
+	struct ic_other *o = ctx;
+
+	if (s != &o->self->sa && s->state == IKE_SA_STATE_ESTABLISHED &&
+	    ip_addr_eq(&s->remote.addr, &o->self->sa.remote.addr))
+		o->found = true;
+}
+
 void ikev1_put_initial_contact(struct ikev1_engine *e, struct ikev1_ike_sa *sa,
 			       struct ikev1_enc *enc)
 {
+	struct ic_other o = {.self = sa};
 	uint8_t spi[16];
 
-	(void)e;
+	/* RFC 2407 4.6.3.3: only when we have no other SA with the peer, or it
+	 * would delete the ones we still use (master-key PFS, the Quick Mode
+	 * limit and rekeying make a second ISAKMP SA with the same peer) */
+	ikev1_sa_foreach(e, ic_other_one, &o);
+	if (o.found)
+		return;
 	memcpy(spi, sa->sa.spi_i, 8);
 	memcpy(spi + 8, sa->sa.spi_r, 8);
 	ikev1_put_notify(enc, &(struct ikev1_notify){.doi = ISAKMP_DOI_IPSEC,

@@ -314,6 +314,8 @@ int ikev1_p1_hash(const struct ikev1_ike_sa *sa, bool of_initiator, uint8_t *out
 int ikev1_peer_hash(const struct ikev1_ike_sa *sa, uint8_t *out);
 
 /* --- auth.c --- */
+/* The IKEv1 auth method a key signs with (RSA_SIG, ECDSA_*), 0 for none. */
+uint16_t ikev1_key_method(const struct sig_key *k);
 /* The signature auth method for our key (RSA_SIG, ECDSA_*). */
 uint16_t ikev1_sig_method(struct ikev1_ike_sa *sa);
 /* pubkey: choose our certificate and set sa->sa.local_id from it; false for PSK

@@ -47,14 +47,28 @@ static const char *auth_name(uint16_t a)
 
 /* The auth methods a connection's side allows (PSK, or the signature
  * methods for pubkey). */
-static bool auth_allowed(const struct auth_cfg *a, uint16_t m)
+/* Whether a connection accepts auth method m (own: the method our own
+ * key can do, 0 for none): IKEv1 negotiates one method for both ends (RFC
+ * 2409 5), so with signatures it must be the one our key makes. */
+static bool auth_allowed(const struct conn_cfg *c, uint16_t m, uint16_t own)
 {
-	if (a->auth == AUTH_PSK)
-		return m == IKEV1_AUTH_PSK;
-	if (a->auth == AUTH_PUBKEY)
-		return m == IKEV1_AUTH_RSA_SIG || m == IKEV1_AUTH_ECDSA_SHA256_P256 ||
-		       m == IKEV1_AUTH_ECDSA_SHA384_P384 || m == IKEV1_AUTH_ECDSA_SHA512_P521;
+	if (c->remote.auth == AUTH_PSK)
+		return c->local.auth == AUTH_PSK && m == IKEV1_AUTH_PSK;
+	if (c->remote.auth == AUTH_PUBKEY)
+		return c->local.auth == AUTH_PUBKEY && own && m == own;
 	return false;
+}
+
+/* The signature method our certificate's key makes for connection c. */
+static uint16_t conn_own_method(const struct certs_store *certs, const struct conn_cfg *c)
+{
+	struct certs_own own;
+	char why[256];
+
+	if (c->local.auth != AUTH_PUBKEY || !certs ||
+	    certs_local_auth(certs, &c->local, NULL, 0, &own, why, sizeof(why)) < 0)
+		return 0;
+	return ikev1_key_method(own.key);
 }
 
 /* The method we announce for our own side. */
@@ -231,7 +245,7 @@ static size_t conn_proposals(const struct conn_cfg *c, struct proposal *out)
 
 /* The responder's choice among the transforms of the first proposal of the
  * SA payload wsa: 0 with *chosen and the raw transform, or -ENOENT with why. */
-static int select_xform(const struct conn_cfg *c, const struct ikev1_sa *wsa,
+static int select_xform(const struct conn_cfg *c, uint16_t own, const struct ikev1_sa *wsa,
 			struct p1_xform *chosen, struct ikev1_xform *raw, char *why, size_t wl)
 {
 	static struct p1_xform xs[MAX_XFORMS];
@@ -253,10 +267,12 @@ static int select_xform(const struct conn_cfg *c, const struct ikev1_sa *wsa,
 	while (ikev1_xform_next(&ti, &t) == 1 && n < MAX_XFORMS) {
 		if (!parse_xform(&t, &xs[n], skip, sizeof(skip)))
 			continue;
-		if (!auth_allowed(&c->remote, xs[n].auth)) {
+		if (!auth_allowed(c, xs[n].auth, own)) {
 			snprintf(wrong_auth, sizeof(wrong_auth), "AUTH offered %s, we accept %s",
 				 auth_name(xs[n].auth),
-				 c->remote.auth == AUTH_PSK ? "PRE_SHARED_KEY" : "signatures");
+				 c->remote.auth == AUTH_PSK ? "PSK"
+				 : own			    ? auth_name(own)
+							    : "signatures, but have no key");
 			continue;
 		}
 		raws[n] = t;
@@ -693,7 +709,8 @@ static const struct conn_cfg *find_conn(struct ikev1_engine *e, const struct ike
 		if (!addr_in(c->local_addrs, c->nlocal_addrs, &rx->local.addr) ||
 		    !addr_in(c->remote_addrs, c->nremote_addrs, &rx->remote.addr))
 			continue;
-		if (select_xform(c, wsa, chosen, raw, w, sizeof(w)) == 0)
+		if (select_xform(c, conn_own_method(e->certs, c), wsa, chosen, raw, w, sizeof(w)) ==
+		    0)
 			return c;
 		if (!any)
 			snprintf(why, wl, "%.64s: %.400s", c->name, w);
@@ -1181,7 +1198,8 @@ static void am_r_msg1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 		struct ikev1_xform raw;
 		char why[256];
 
-		if (select_xform(sa->sa.conn, wsa, &x, &raw, why, sizeof(why)) < 0) {
+		if (select_xform(sa->sa.conn, conn_own_method(sa->certs, sa->sa.conn), wsa, &x,
+				 &raw, why, sizeof(why)) < 0) {
 			bld_free(&b);
 			ikev1_sa_delete(e, sa, why);
 			return;
@@ -1197,6 +1215,7 @@ static void am_r_msg1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 		ikev1_sa_delete(e, sa, "cannot authenticate ourselves");
 		return;
 	}
+	ikev1_put_certreq(sa, &enc);
 	ikev1_put_vids(&enc);
 	if (sa->vids.natt)
 		ikev1_put_natd(sa, &enc);

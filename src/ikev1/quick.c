@@ -61,8 +61,14 @@ static uint16_t encap_mode(const struct ikev1_ike_sa *sa, enum child_mode m)
 	return m == CHILD_MODE_TRANSPORT ? IPSEC_ENCAP_TRANSPORT : IPSEC_ENCAP_TUNNEL;
 }
 
+/* The Quick Mode SA lifetime we offer and accept: the child's rekey_time
+ * (swanctl's default 1 h is Windows' quick mode default too; an IKEv1 SA is
+ * replaced by a new Quick Mode before it expires, so the IKEv2 margin
+ * life_time - rekey_time has no use here), else life_time, else 1 h. */
 static uint64_t qm_life_s(const struct child_cfg *c)
 {
+	if (c->rekey_time)
+		return c->rekey_time;
 	return c->life_time ? c->life_time : IKEV1_DEF_QM_LIFE;
 }
 
@@ -394,7 +400,10 @@ static int qm_send(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev1
 	q->last_tx.p = out;
 	q->last_tx.len = out_len;
 	q->tries = 0;
-	q->deadline = waits ? e->now + ikev1_retransmit_delay(e, 0) : UINT64_MAX;
+	/* the responder repeats message 2 too (message 3 may be lost), but
+	 * one backoff step later than the initiator repeats message 1, which
+	 * already gets message 2 again from the cache */
+	q->deadline = waits ? e->now + ikev1_retransmit_delay(e, q->initiator ? 0 : 1) : UINT64_MAX;
 	r = ikev1_send(e, sa, out, out_len);
 	ikev1_arm(e, sa);
 	return r;
@@ -624,6 +633,24 @@ static bool take_nonce_ke(struct ikev1_qm *q, const struct ikev1_msg *m, bool in
 	return true;
 }
 
+/* The kernel's limits: hard as negotiated (RFC 2407 4.5 SA Life), soft
+ * where the child's rekey_time/rekey_bytes say when they come first, else
+ * at 90% so that a new Quick Mode can run before the old SA is gone. */
+static struct kernel_lifetime qm_kernel_life(const struct child_cfg *cfg, const struct ikev1_qm *q)
+{
+	struct kernel_lifetime l = {0};
+
+	l.hard_seconds = q->life_s;
+	l.hard_bytes = q->life_kb * 1024;
+	l.soft_seconds = cfg->rekey_time && cfg->rekey_time < q->life_s ? cfg->rekey_time
+									: q->life_s / 10 * 9;
+	l.soft_bytes = cfg->rekey_bytes && cfg->rekey_bytes < l.hard_bytes ? cfg->rekey_bytes
+									   : l.hard_bytes / 10 * 9;
+	l.soft_packets = cfg->rekey_packets;
+	l.hard_packets = cfg->life_packets;
+	return l;
+}
+
 /* Keys of both directions and the kernel. */
 static int qm_install(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev1_qm *q,
 		      struct child_sa *c)
@@ -650,8 +677,12 @@ static int qm_install(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 		r = ikev1_qm_keys(sa->prf, sa->keys.skeyid_d, g, proto, (struct span){so, 4}, ni,
 				  nr, child_kernel_encr_len(c), child_kernel_integ_len(c), &eo,
 				  &io);
-	if (r == 0)
-		r = child_kernel_install(e->env.kernel, &sa->sa, c, nat(sa), ei, ii, eo, io);
+	if (r == 0) {
+		struct kernel_lifetime life = qm_kernel_life(c->cfg, q);
+
+		r = child_kernel_install_life(e->env.kernel, &sa->sa, c, nat(sa), ei, ii, eo, io,
+					      &life);
+	}
 	secret_free(ei);
 	secret_free(ii);
 	secret_free(eo);
@@ -1243,7 +1274,7 @@ void ikev1_qm_timers(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t n
 			continue;
 		}
 		ikev1_send(e, sa, q->last_tx.p, q->last_tx.len);
-		q->deadline = now + ikev1_retransmit_delay(e, q->tries);
+		q->deadline = now + ikev1_retransmit_delay(e, q->tries + (q->initiator ? 0 : 1));
 	}
 }
 
