@@ -65,6 +65,9 @@ static void node_free(struct conf_node *n)
 			free(n->refs[i]);
 		free(n->refs);
 		free(n->name);
+		/* values may be secrets (secrets.ike.secret): wipe before free */
+		if (n->value)
+			explicit_bzero(n->value, strlen(n->value));
 		free(n->value);
 		free(n);
 		n = next;
@@ -141,6 +144,52 @@ int conf_node_set_value(struct conf_node *n, const char *value, const char *file
 	n->file = file;
 	n->line = line;
 	return 0;
+}
+
+struct conf_node *conf_node_copy(struct conf_tree *t, struct conf_node *parent,
+				 const struct conf_node *src)
+{
+	const char *file = src->file ? conf_tree_file(t, src->file) : NULL;
+	struct conf_node *n, *it;
+
+	if (src->file && !file)
+		return NULL;
+	n = conf_node_add(t, parent, src->name, src->value, file, src->line);
+	if (!n)
+		return NULL;
+	n->flags = src->flags;
+	for (it = src->child; it; it = it->next)
+		if (!conf_node_copy(t, n, it))
+			return NULL; /* the partial copy stays in t, freed with it */
+	return n;
+}
+
+static size_t node_count(const struct conf_node *n)
+{
+	size_t k = 1;
+
+	for (const struct conf_node *c = n->child; c; c = c->next)
+		k += node_count(c);
+	return k;
+}
+
+void conf_node_remove(struct conf_tree *t, struct conf_node *n)
+{
+	struct conf_node *parent = n->parent, **pp, *prev = NULL;
+
+	if (!parent)
+		return; /* the root */
+	for (pp = &parent->child; *pp && *pp != n; pp = &(*pp)->next)
+		prev = *pp;
+	if (!*pp)
+		return;
+	*pp = n->next;
+	if (parent->last_child == n)
+		parent->last_child = prev;
+	parent->nchildren--;
+	t->nodes -= node_count(n);
+	n->next = NULL;
+	node_free(n);
 }
 
 const struct conf_node *conf_child(const struct conf_node *sec, const char *name)

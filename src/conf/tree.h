@@ -87,6 +87,16 @@ struct conf_node *conf_node_add(struct conf_tree *t, struct conf_node *parent, c
 /* Replace a key's value (copied). 0 or -ENOMEM. */
 int conf_node_set_value(struct conf_node *n, const char *value, const char *file, int line);
 
+/* Copy src and everything below it (names, values, flags, file and line) to
+ * the end of parent's children in t (src may be of another tree; borrowed).
+ * Returns the copy (owned by t) or NULL when out of memory (a partial copy
+ * may stay in t: free the tree). */
+struct conf_node *conf_node_copy(struct conf_tree *t, struct conf_node *parent,
+				 const struct conf_node *src);
+/* Unlink n (not the root) from its parent and free it with everything below
+ * it; values are wiped. */
+void conf_node_remove(struct conf_tree *t, struct conf_node *n);
+
 /* Whether n is a section (else a key). */
 static inline bool conf_is_section(const struct conf_node *n)
 {

@@ -706,6 +706,16 @@ const struct certs_cert *certs_store_ca(const struct certs_store *s, const char 
 }
 
 /* Whether s holds the CA, own certificate or key loaded from path. */
+void certs_store_foreach(const struct certs_store *s,
+			 void (*fn)(const struct certs_cert *c, bool ca, bool has_key, void *arg),
+			 void *arg)
+{
+	for (size_t i = 0; i < s->ncas; i++)
+		fn(s->cas[i].cert, true, false, arg);
+	for (size_t i = 0; i < s->nown; i++)
+		fn(s->own[i].cert, false, s->own[i].key != NULL, arg);
+}
+
 bool certs_store_has_file(const struct certs_store *s, enum certs_kind kind, const char *path)
 {
 	size_t n = kind == CERTS_KIND_CA ? s->ncas : kind == CERTS_KIND_CERT ? s->nown : s->nkeys;

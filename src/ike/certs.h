@@ -124,6 +124,25 @@ int certs_store_seal(struct certs_store *s, char *why, size_t whylen);
  * *out: one reference (caller drops it with certs_store_unref). */
 int certs_store_load(const struct oak_config *cfg, struct certs_store **out, char *why,
 		     size_t whylen);
+/* Credentials held in memory rather than in files (VICI load-cert,
+ * load-key and the certs of a load-conn): what certs_store_load_blobs adds. */
+enum certs_blob_kind { CERTS_BLOB_CA, CERTS_BLOB_CERT, CERTS_BLOB_KEY };
+struct certs_blob {
+	enum certs_blob_kind kind;
+	const char *name;    /* the path config names it by (model_resolve's result) */
+	const uint8_t *data; /* DER or PEM (borrowed) */
+	size_t len;
+};
+/* certs_store_load, with the n blobs (borrowed) added first: a config name
+ * that equals a blob's name is that blob, not a file. A blob that does not
+ * load fails the store as a file does ("<name>: ..."). */
+int certs_store_load_blobs(const struct oak_config *cfg, const struct certs_blob *blobs, size_t n,
+			   struct certs_store **out, char *why, size_t whylen);
+/* Call fn for every CA and own certificate of s (borrowed), CAs first, with
+ * whether a private key is paired with it. */
+void certs_store_foreach(const struct certs_store *s,
+			 void (*fn)(const struct certs_cert *c, bool ca, bool has_key, void *arg),
+			 void *arg);
 /* Another reference (thread-safe); returns s. */
 struct certs_store *certs_store_ref(struct certs_store *s);
 /* Drop a reference (thread-safe); the last one frees the store. NULL is fine. */

@@ -160,8 +160,34 @@ static int certs_load_conn_files(struct certs_store *s, const struct oak_config 
 	return rc;
 }
 
+/* One in-memory credential, under the name config uses for it. */
+static int certs_load_blob(struct certs_store *s, const struct certs_blob *b, char *why,
+			   size_t whylen)
+{
+	struct sig_key *key = NULL;
+	int rc;
+
+	if (b->kind == CERTS_BLOB_CA)
+		return certs_add_ca_at(s, b->data, b->len, b->name, b->name, why, whylen);
+	if (b->kind == CERTS_BLOB_CERT)
+		return certs_add_cert_at(s, b->data, b->len, b->name, b->name, why, whylen);
+	rc = sig_key_load(b->data, b->len, NULL, &key);
+	if (rc != 0) {
+		certs_why(why, whylen, "%s: expected an unencrypted private key (PEM or DER): %s",
+			  b->name, strerror(-rc));
+		return rc;
+	}
+	return certs_add_key(s, key, b->name, why, whylen);
+}
+
 int certs_store_load(const struct oak_config *cfg, struct certs_store **out, char *why,
 		     size_t whylen)
+{
+	return certs_store_load_blobs(cfg, NULL, 0, out, why, whylen);
+}
+
+int certs_store_load_blobs(const struct oak_config *cfg, const struct certs_blob *blobs, size_t n,
+			   struct certs_store **out, char *why, size_t whylen)
 {
 	struct certs_store *s = certs_store_new();
 	int rc = 0;
@@ -171,6 +197,8 @@ int certs_store_load(const struct oak_config *cfg, struct certs_store **out, cha
 		certs_why(why, whylen, "certificate store: out of memory");
 		return -ENOMEM;
 	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = certs_load_blob(s, &blobs[i], why, whylen);
 	for (size_t i = 0; i < cfg->ncacerts && rc == 0; i++)
 		rc = certs_load_file(s, CERTS_KIND_CA, cfg->cacerts[i], cfg->cacerts[i], why,
 				     whylen);

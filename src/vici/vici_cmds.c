@@ -349,5 +349,5 @@ vici_cmd_fn *vici_cmd_lookup(const char *name)
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (strcmp(cmds[i].name, name) == 0)
 			return cmds[i].fn;
-	return NULL;
+	return vici_cmd_conf_lookup(name);
 }

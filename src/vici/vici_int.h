@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "vici/vici_conf.h"
 #include "vici/vici_msg.h"
 #include "vici/vici_server.h"
 
@@ -18,6 +19,10 @@ enum vici_event_id {
 	VICI_EV_LOG,
 	VICI_EV_IKE_UPDOWN,
 	VICI_EV_CHILD_UPDOWN,
+	VICI_EV_IKE_REKEY,
+	VICI_EV_CHILD_REKEY,
+	VICI_EV_LIST_CERT,
+	VICI_EV_LIST_POLICY,
 	VICI_EV_COUNT
 };
 
@@ -89,6 +94,7 @@ struct vici_server {
 	struct vici_ctl *calling; /* the request whose op runs right now */
 	struct vici_ctl *pending; /* waiting requests */
 	bool in_log;		  /* vici_server_log is running: no re-entry */
+	struct vici_conf *conf;	  /* what load-conn, load-shared, ... loaded (owned) */
 };
 
 /* vici_server.c */
@@ -120,6 +126,14 @@ vici_cmd_fn *vici_cmd_lookup(const char *name);
  * (all), only one (only != NULL), or none (all false, only NULL). */
 int vici_encode_ike_sa(struct vici_builder *vb, const struct vici_ike_sa *sa, uint64_t now_ms,
 		       bool all, const struct vici_child_sa *only);
+/* The keys of an IKE SA (no section around them, no children). */
+void vici_encode_ike_sa_keys(struct vici_builder *vb, const struct vici_ike_sa *sa,
+			     uint64_t now_ms);
+/* `<section> = { ... }` of a CHILD SA (section NULL: "<name>-<uniqueid>"). */
+void vici_encode_child_sa(struct vici_builder *vb, const char *section,
+			  const struct vici_child_sa *c, uint64_t now_ms);
+/* vici_cmds_conf.c: the config and credential commands. */
+vici_cmd_fn *vici_cmd_conf_lookup(const char *name);
 /* `<name> = { ... }` of a connection as in list-conn. */
 int vici_encode_conn(struct vici_builder *vb, const struct conn_cfg *conn);
 /* strongSwan's names: "ESTABLISHED", "INSTALLED", "TUNNEL" ... (static) */

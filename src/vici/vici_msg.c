@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/secret.h"
+
 static const char *const vici_op_names[VICI_OP_COUNT] = {
 	[VICI_CMD_REQUEST] = "CMD_REQUEST",	      [VICI_CMD_RESPONSE] = "CMD_RESPONSE",
 	[VICI_CMD_UNKNOWN] = "CMD_UNKNOWN",	      [VICI_EVENT_REGISTER] = "EVENT_REGISTER",
@@ -261,6 +263,9 @@ void vici_node_free(struct vici_node *n)
 
 		vici_node_free(n->child);
 		free(n->name);
+		/* values may be secrets (load-shared data, load-key data) */
+		if (n->value)
+			wipe(n->value, n->value_len);
 		free(n->value);
 		free(n);
 		n = next;

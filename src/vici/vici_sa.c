@@ -98,14 +98,15 @@ static uint64_t secs_since(uint64_t now_ms, uint64_t then_ms)
 	return then_ms && now_ms > then_ms ? (now_ms - then_ms) / 1000 : 0;
 }
 
-static void encode_child(struct vici_builder *vb, const struct vici_child_sa *c, uint64_t now_ms)
+void vici_encode_child_sa(struct vici_builder *vb, const char *section,
+			  const struct vici_child_sa *c, uint64_t now_ms)
 {
 	char sec[MODEL_NAME_MAX + 16];
 
 	/* strongSwan names the section "<name>-<uniqueid>" and repeats the name
 	 * inside, so two CHILD SAs of one config (a rekey) stay apart */
 	snprintf(sec, sizeof(sec), "%s-%u", c->name ? c->name : "", c->uniqueid);
-	vici_add_section(vb, sec);
+	vici_add_section(vb, section ? section : sec);
 	vici_add_kv_str(vb, "name", c->name ? c->name : "");
 	vici_add_kvf(vb, "uniqueid", "%u", c->uniqueid);
 	vici_add_kvf(vb, "reqid", "%u", c->reqid);
@@ -155,12 +156,10 @@ static bool child_in_list(const struct vici_ike_sa *sa, const struct vici_child_
 	return false;
 }
 
-int vici_encode_ike_sa(struct vici_builder *vb, const struct vici_ike_sa *sa, uint64_t now_ms,
-		       bool all, const struct vici_child_sa *only)
+void vici_encode_ike_sa_keys(struct vici_builder *vb, const struct vici_ike_sa *sa, uint64_t now_ms)
 {
 	char hex[2 * IKE_SA_SPI_LEN + 1];
 
-	vici_add_section(vb, sa->name ? sa->name : "");
 	vici_add_kvf(vb, "uniqueid", "%u", sa->uniqueid);
 	vici_add_kvf(vb, "version", "%u", sa->version);
 	vici_add_kv_str(vb, "state", vici_ike_state_name(sa->state));
@@ -185,13 +184,20 @@ int vici_encode_ike_sa(struct vici_builder *vb, const struct vici_ike_sa *sa, ui
 		if (sa->reauth_in_s)
 			vici_add_kvf(vb, "reauth-time", "%u", sa->reauth_in_s);
 	}
+}
+
+int vici_encode_ike_sa(struct vici_builder *vb, const struct vici_ike_sa *sa, uint64_t now_ms,
+		       bool all, const struct vici_child_sa *only)
+{
+	vici_add_section(vb, sa->name ? sa->name : "");
+	vici_encode_ike_sa_keys(vb, sa, now_ms);
 	if (all || only) {
 		vici_add_section(vb, "child-sas");
 		for (size_t i = 0; i < sa->nchildren; i++)
 			if (all || &sa->children[i] == only)
-				encode_child(vb, &sa->children[i], now_ms);
+				vici_encode_child_sa(vb, NULL, &sa->children[i], now_ms);
 		if (only && !all && !child_in_list(sa, only))
-			encode_child(vb, only, now_ms); /* a child no longer in the list */
+			vici_encode_child_sa(vb, NULL, only, now_ms); /* no longer in the list */
 		vici_end_section(vb);
 	}
 	vici_end_section(vb);

@@ -16,6 +16,7 @@
 
 #include "lib/log.h"
 #include "lib/mono_time.h"
+#include "lib/secret.h"
 #include "lib/util.h"
 #include "vici/vici_int.h"
 
@@ -27,6 +28,8 @@ static const char *const event_names[VICI_EV_COUNT] = {
 	[VICI_EV_LIST_SA] = "list-sa",	       [VICI_EV_LIST_CONN] = "list-conn",
 	[VICI_EV_CONTROL_LOG] = "control-log", [VICI_EV_LOG] = "log",
 	[VICI_EV_IKE_UPDOWN] = "ike-updown",   [VICI_EV_CHILD_UPDOWN] = "child-updown",
+	[VICI_EV_IKE_REKEY] = "ike-rekey",     [VICI_EV_CHILD_REKEY] = "child-rekey",
+	[VICI_EV_LIST_CERT] = "list-cert",     [VICI_EV_LIST_POLICY] = "list-policy",
 };
 
 uint64_t vici_now_ms(const struct vici_server *s)
@@ -267,6 +270,7 @@ static void process_input(struct vici_client *c)
 		}
 		evbuffer_remove(in, pkt, len);
 		handle_packet(c, pkt, len);
+		wipe(pkt, len); /* load-shared and load-key carry secrets */
 		free(pkt);
 	}
 	c->busy = false;
@@ -494,7 +498,10 @@ int vici_server_new(struct event_base *base, const struct vici_server_cfg *cfg,
 	s->started = time(NULL);
 	s->started_ms = vici_now_ms(s);
 	s->path = strdup(cfg->path);
-	if (!s->path) {
+	s->conf = vici_conf_new();
+	if (!s->path || !s->conf) {
+		vici_conf_free(s->conf);
+		free(s->path);
 		free(s);
 		return -ENOMEM;
 	}
@@ -533,7 +540,13 @@ void vici_server_free(struct vici_server *s)
 	close(s->fd);
 	unlink(s->path);
 	free(s->path);
+	vici_conf_free(s->conf);
 	free(s);
+}
+
+const struct vici_conf *vici_server_conf(const struct vici_server *s)
+{
+	return s ? s->conf : NULL;
 }
 
 /* ---- requests that wait ---- */
@@ -726,6 +739,51 @@ void vici_server_child_event(struct vici_server *s, const struct vici_ike_sa *sa
 			     const char *why)
 {
 	sa_event(s, sa, child, ev, why);
+}
+
+/* README "ike-rekey": { <name> = { old = { IKE SA }, new = { IKE SA } } };
+ * "child-rekey": { <name> = { IKE SA ..., child-sas = { <child> = { old =
+ * { CHILD SA }, new = { CHILD SA } } } } }. */
+void vici_server_rekey_event(struct vici_server *s, const struct vici_ike_sa *ike,
+			     const struct vici_ike_sa *new_ike,
+			     const struct vici_child_sa *old_child,
+			     const struct vici_child_sa *new_child)
+{
+	bool child = old_child && new_child;
+	enum vici_event_id id = child ? VICI_EV_CHILD_REKEY : VICI_EV_IKE_REKEY;
+	struct vici_builder vb;
+	struct vici_client *c, *next;
+	uint8_t *p;
+	size_t len = 0;
+	uint64_t now = vici_now_ms(s);
+
+	if (!child && !new_ike)
+		return;
+	vici_build_packet(&vb, VICI_EVENT, event_names[id]);
+	vici_add_section(&vb, ike->name ? ike->name : "");
+	if (child) {
+		vici_encode_ike_sa_keys(&vb, ike, now);
+		vici_add_section(&vb, "child-sas");
+		vici_add_section(&vb, old_child->name ? old_child->name : "");
+		vici_encode_child_sa(&vb, "old", old_child, now);
+		vici_encode_child_sa(&vb, "new", new_child, now);
+		vici_end_section(&vb);
+		vici_end_section(&vb);
+	} else {
+		vici_add_section(&vb, "old");
+		vici_encode_ike_sa_keys(&vb, ike, now);
+		vici_end_section(&vb);
+		vici_add_section(&vb, "new");
+		vici_encode_ike_sa_keys(&vb, new_ike, now);
+		vici_end_section(&vb);
+	}
+	vici_end_section(&vb);
+	p = vici_build_take(&vb, &len, NULL);
+	for (c = s->clients; c && p; c = next) {
+		next = c->next;
+		client_async_event(c, id, p, len);
+	}
+	free(p);
 }
 
 /* strongSwan's three-letter log groups, so swanctl's "[IKE] ..." reads right. */

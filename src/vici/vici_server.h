@@ -10,9 +10,21 @@
  *
  * Commands: version, stats, list-sas (streams list-sa events), list-conns
  * (streams list-conn events), initiate and terminate (stream control-log
- * events while they wait). Any other command gets CMD_UNKNOWN. Events a
- * client may register for: list-sa, list-conn, control-log (streams of the
- * commands above), log, ike-updown, child-updown.
+ * events while they wait), rekey, reload-settings; the config and
+ * credential commands (vici_cmds_conf.c, vici_conf.h): get-conns, load-conn,
+ * unload-conn, load-shared, unload-shared, get-shared, load-cert, load-key,
+ * clear-creds, list-certs (streams list-cert events), list-policies. Any
+ * other command gets CMD_UNKNOWN. Events a client may register for: list-sa,
+ * list-conn, list-cert, list-policy, control-log (streams of the commands above), log,
+ * ike-updown, child-updown, ike-rekey, child-rekey.
+ *
+ * Loading config: the server keeps what VICI loaded (struct vici_conf). A
+ * load or unload works on a copy and hands it to ops->apply, which builds
+ * the daemon's config from oak.conf merged with the copy, through the same
+ * schema and model checks as the file, and swaps it in as a reload does;
+ * only when that succeeds does the server keep the copy. So a refused
+ * request answers { success = no, errmsg = "connections.gw.proposals: ..." }
+ * and changes nothing.
  *
  * How initiate/terminate wait: the op starts the work and names the IKE SA
  * (or the SAs being deleted) by serial; the daemon then reports what happens
@@ -53,6 +65,8 @@
 
 struct event_base;
 struct vici_server;
+struct vici_conf;
+struct certs_cert;
 
 /* Default per-client output queue bound. */
 #define VICI_QUEUE_MAX ((size_t)8 * 1024 * 1024)
@@ -99,6 +113,8 @@ struct vici_ike_sa {
 
 typedef void vici_sa_fn(const struct vici_ike_sa *sa, void *arg);
 typedef void vici_conn_fn(const struct conn_cfg *conn, void *arg);
+/* One trap policy: the child config it starts (both borrowed). */
+typedef void vici_policy_fn(const struct conn_cfg *conn, const struct child_cfg *child, void *arg);
 
 /* What initiate started. */
 struct vici_initiated {
@@ -146,6 +162,26 @@ struct vici_ops {
 	int (*terminate)(void *ctx, const struct vici_terminate_req *req,
 			 struct vici_terminating *out, char *err, size_t errlen);
 	void (*stats)(void *ctx, struct vici_stats *out);
+	/* Build the config from the file and `candidate` (borrowed, read during
+	 * the call only) and run with it as a reload does. 0, or a negative
+	 * errno with err saying which key is wrong and what was expected; the
+	 * running config is then unchanged. */
+	int (*apply)(void *ctx, const struct vici_conf *candidate, char *err, size_t errlen);
+	/* reload-settings: re-read the config file (merged with what VICI
+	 * loaded). 0, or a negative errno with err. */
+	int (*reload)(void *ctx, char *err, size_t errlen);
+	/* Call fn for every trap policy installed (start_action = trap); NULL:
+	 * none are, list-policies lists nothing. */
+	void (*list_policies)(void *ctx, vici_policy_fn *fn, void *arg);
+	/* Call fn for every certificate of the running store. */
+	void (*list_certs)(void *ctx,
+			   void (*fn)(const struct certs_cert *c, bool ca, bool has_key, void *arg),
+			   void *arg);
+	/* Start rekeying (reauth: reauthenticating) what req names (as for
+	 * terminate); 0 with *n = how many SAs started, or a negative errno with
+	 * err. */
+	int (*rekey)(void *ctx, const struct vici_terminate_req *req, bool reauth, size_t *n,
+		     char *err, size_t errlen);
 	/* Monotonic milliseconds (NULL: mono_ms()); the fakes of the tests set it. */
 	uint64_t (*now_ms)(void *ctx);
 };
@@ -186,6 +222,16 @@ void vici_server_ike_event(struct vici_server *s, const struct vici_ike_sa *sa,
 void vici_server_child_event(struct vici_server *s, const struct vici_ike_sa *sa,
 			     const struct vici_child_sa *child, enum vici_sa_event ev,
 			     const char *why);
+/* An IKE SA was rekeyed (ike -> new_ike, children NULL) or one of its CHILD
+ * SAs (old_child -> new_child, new_ike NULL): ike-rekey / child-rekey events
+ * to registered clients. Everything borrowed. */
+void vici_server_rekey_event(struct vici_server *s, const struct vici_ike_sa *ike,
+			     const struct vici_ike_sa *new_ike,
+			     const struct vici_child_sa *old_child,
+			     const struct vici_child_sa *new_child);
+/* What VICI loaded (borrowed from s; it changes after a successful load), or
+ * NULL when s is NULL. */
+const struct vici_conf *vici_server_conf(const struct vici_server *s);
 /* A log line (borrowed): a "log" event to registered clients, and a
  * control-log event to the request it belongs to: the one whose op is running
  * right now, else the ones waiting on IKE SA ike_serial (0: found in the line
