@@ -176,6 +176,13 @@ int child_kernel_install_life(const struct kernel_ops *ko, const struct ike_sa *
 	return policies(ko, sa, c, ko->add_policy);
 }
 
+int child_kernel_policies_add(const struct kernel_ops *ko, const struct ike_sa *sa,
+			      struct child_sa *c)
+{
+	c->policies = true;
+	return policies(ko, sa, c, ko->add_policy);
+}
+
 void child_kernel_remove(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c)
 {
 	uint8_t proto = child_kernel_ipproto(c->protocol);

@@ -38,6 +38,10 @@ int child_kernel_install_life(const struct kernel_ops *ko, const struct ike_sa *
 			      struct child_sa *c, bool encap, const struct secret *encr_in,
 			      const struct secret *integ_in, const struct secret *encr_out,
 			      const struct secret *integ_out, const struct kernel_lifetime *life);
+/* Add c's policies again (another SA pair of the same traffic selectors
+ * took them out). 0 or -EIO. */
+int child_kernel_policies_add(const struct kernel_ops *ko, const struct ike_sa *sa,
+			      struct child_sa *c);
 /* Remove c's policies and SAs (the inbound SA also when only its SPI was
  * allocated), whatever of them is there. */
 void child_kernel_remove(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c);

@@ -12,6 +12,7 @@
 #ifndef OAK_IKE_ENV_H
 #define OAK_IKE_ENV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,11 +62,28 @@ struct ike_keylog {
 	void (*ikev1)(void *ctx, const uint8_t icookie[8], const uint8_t *enc_key, size_t len);
 };
 
+/* Observers of SA changes (the daemon's VICI events). Every member may be
+ * NULL; the engine calls them on the loop thread, never re-entered. */
+struct ike_events {
+	void *ctx;
+	/* A rekey finished: IKE SA (ike) or CHILD SA old_serial was replaced
+	 * by new_serial, which is established/installed now; the old one is
+	 * deleted right after (or when the peer deletes it). */
+	void (*rekeyed)(void *ctx, bool ike, uint32_t old_serial, uint32_t new_serial);
+};
+
 struct ike_env {
 	const struct net_ops *net;	 /* (borrowed) */
 	const struct kernel_ops *kernel; /* (borrowed) */
 	struct ike_jobs jobs;
 	struct ike_keylog keylog;
+	struct ike_events events;
+	/* A counter the engines of one process share, so that a serial names
+	 * one SA of either IKE version (control requests, events); NULL: each
+	 * engine counts for itself. (borrowed) */
+	uint32_t *serials;
+	/* The same for the kernel's reqids (NULL: the engine's own). */
+	uint32_t *reqids;
 	/* The config at start (borrowed: the engine takes its own reference);
 	 * later configs come through the engine's set_config. */
 	struct oak_config *config;

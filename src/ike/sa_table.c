@@ -31,14 +31,27 @@ void sa_table_free(struct sa_table *t)
 
 uint32_t sa_table_new_serial(struct sa_table *t)
 {
-	if (++t->next_serial == 0)
-		t->next_serial = 1;
-	return t->next_serial;
+	uint32_t *n = t->shared_serial ? t->shared_serial : &t->next_serial;
+
+	if (++*n == 0)
+		*n = 1;
+	return *n;
 }
 
+/* Serials are ours (sa_table_new_serial counts up), never a peer's choice, so
+ * they need no keyed hash, only a fixed mix (MurmurHash3's 64-bit finalizer):
+ * the low bits the table masks stay spread when serials come with gaps, as
+ * with a counter shared between engines (shared_serial). */
 static uint64_t serial_hash(uint32_t serial)
 {
-	return hash_bytes(&serial, sizeof(serial));
+	uint64_t x = serial;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
 }
 
 static const uint8_t *own_spi(const struct ike_sa *sa)

@@ -31,6 +31,7 @@ struct sa_table {
 	struct htab by_spi, by_init, by_serial;
 	struct htab child_by_serial, child_by_spi_in;
 	uint32_t next_serial;
+	uint32_t *shared_serial; /* counts instead of next_serial when set (ike_env.serials) */
 	unsigned half_open;
 	unsigned count[IKE_SA_STATE_COUNT];
 };

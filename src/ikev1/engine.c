@@ -33,11 +33,11 @@ const struct daemon_cfg *ikev1_daemon_cfg(const struct ikev1_engine *e)
 
 uint32_t ikev1_new_reqid(struct ikev1_engine *e)
 {
-	/* IKEv2 allocates from 1 up; IKEv1 from the top half so that one
-	 * daemon running both never hands out the same reqid twice */
-	if (e->next_reqid < 0x40000000u)
-		e->next_reqid = 0x40000000u;
-	return ++e->next_reqid;
+	/* one counter with the IKEv2 engine (ike_env.reqids): a reqid names
+	 * one SA pair in the kernel whichever version made it */
+	uint32_t *n = e->env.reqids ? e->env.reqids : &e->next_reqid;
+
+	return ++*n;
 }
 
 uint64_t ikev1_wall_time(const struct ikev1_engine *e)
@@ -150,15 +150,72 @@ struct ikev1_ike_sa *ikev1_sa_by_serial(struct ikev1_engine *e, uint32_t serial)
 	return sa ? ikev1_sa_of(sa) : NULL;
 }
 
+/* Another installed SA pair of sa for the same traffic as c (a rekey, or a
+ * second Quick Mode of the same child), or NULL. */
+static struct child_sa *twin(struct ikev1_ike_sa *sa, const struct child_sa *c)
+{
+	struct child_sa *o;
+
+	for (o = sa->sa.children; o; o = o->next)
+		if (o != c && o->state == CHILD_SA_STATE_INSTALLED && o->cfg == c->cfg &&
+		    o->protocol == c->protocol && o->nlocal_ts && c->nlocal_ts &&
+		    ts_eq(&o->local_ts[0], &c->local_ts[0]) &&
+		    ts_eq(&o->remote_ts[0], &c->remote_ts[0]))
+			return o;
+	return NULL;
+}
+
 void ikev1_child_destroy(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct child_sa *c)
 {
+	struct child_sa *t = c->policies ? twin(sa, c) : NULL;
+
 	child_kernel_remove(e->env.kernel, &sa->sa, c);
+	/* the policies are one per traffic selector pair, shared with the
+	 * twin: it puts its own back */
+	if (t)
+		child_kernel_policies_add(e->env.kernel, &sa->sa, t);
 	if (c->state != CHILD_SA_STATE_DEAD)
 		child_sa_set_state(c, CHILD_SA_STATE_DEAD);
 	timers_cancel_all(&e->timers, c->serial);
 	sa_table_remove_child(&e->table, c);
 	ike_sa_remove_child(&sa->sa, c);
 	child_sa_free(c);
+}
+
+struct newer {
+	const struct ikev1_ike_sa *old;
+	struct ikev1_ike_sa *found;
+};
+
+static void find_newer(struct ike_sa *s, void *ctx)
+{
+	struct newer *n = ctx;
+
+	if (s == &n->old->sa || s->state != IKE_SA_STATE_ESTABLISHED || !s->conn ||
+	    !n->old->sa.conn || strcmp(s->conn->name, n->old->sa.conn->name) != 0 ||
+	    !ip_addr_eq(&s->remote.addr, &n->old->sa.remote.addr))
+		return;
+	if (!n->found || s->established_ms > n->found->sa.established_ms)
+		n->found = ikev1_sa_of(s);
+}
+
+void ikev1_sa_handover(struct ikev1_engine *e, struct ikev1_ike_sa *sa)
+{
+	struct newer n = {.old = sa};
+	struct child_sa *c;
+
+	/* the seeds: quick mode SAs run to their own lifetimes when the main
+	 * mode SA goes; oak hangs them on the newest ISAKMP SA with the same
+	 * peer when there is one (made by rekeying), else they go with it */
+	if (sa->sa.children && sa->sa.state == IKE_SA_STATE_ESTABLISHED)
+		sa_table_foreach(&e->table, find_newer, &n);
+	while (n.found && (c = sa->sa.children)) {
+		ike_sa_remove_child(&sa->sa, c);
+		c->ike_serial = n.found->sa.serial;
+		ike_sa_add_child(&n.found->sa, c);
+		log_info(SUB_IKE, "IPsec SA #%u (%s) moves to ISAKMP SA #%u", c->serial,
+			 c->cfg->name, n.found->sa.serial);
+	}
 }
 
 void ikev1_sa_delete(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const char *why)
@@ -688,9 +745,12 @@ void ikev1_p1_lifetimes(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_
 
 	timers_cancel(&e->timers, sa->sa.serial, TIMER_TIMEOUT);
 	timers_set(&e->timers, sa->sa.serial, TIMER_EXPIRE, now + life * 1000);
-	/* the initiator makes a new Main Mode before its SA expires (issue
-	 * #7); here it only expires */
+	/* the original initiator makes a new Main Mode before this one
+	 * expires (at 90% of its life, or the configured rekey_time when
+	 * that is sooner); the old SA then runs out and is deleted */
 	(void)rekey;
+	if (sa->sa.initiator)
+		timers_set(&e->timers, sa->sa.serial, TIMER_REKEY, now + life * 900);
 }
 
 static void run_sa_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, enum timer_kind kind,
@@ -709,10 +769,19 @@ static void run_sa_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, enum t
 		if (sa->sa.state != IKE_SA_STATE_ESTABLISHED)
 			ikev1_sa_delete(e, sa, "phase 1 did not complete in time");
 		return;
+	case TIMER_REKEY:
+		if (sa->sa.state == IKE_SA_STATE_ESTABLISHED && sa->sa.conn) {
+			log_notice(SUB_IKE,
+				   "ISAKMP SA #%u (%s): lifetime nearly over, new Main Mode",
+				   sa->sa.serial, sa->sa.conn->name);
+			ikev1_p1_start(e, sa->sa.conn, NULL, now, NULL);
+		}
+		return;
 	case TIMER_EXPIRE:
 		/* the seeds: a Delete tells the peer to expire the main mode
 		 * SA, while quick mode SAs run to their own lifetimes */
 		log_notice(SUB_IKE, "ISAKMP SA #%u: lifetime expired", sa->sa.serial);
+		ikev1_sa_handover(e, sa);
 		ikev1_send_delete_isakmp(e, sa);
 		ikev1_sa_delete(e, sa, "lifetime expired");
 		return;
@@ -730,9 +799,13 @@ void ikev1_run_timers(struct ikev1_engine *e, uint64_t now_ms)
 	e->now = now_ms;
 	while (timers_pop_due(&e->timers, now_ms, &serial, &kind)) {
 		struct ikev1_ike_sa *sa = ikev1_sa_by_serial(e, serial);
+		struct child_sa *c;
 
 		if (sa)
 			run_sa_timer(e, sa, kind, now_ms);
+		else if ((c = sa_table_find_child(&e->table, serial)) &&
+			 (sa = ikev1_sa_by_serial(e, c->ike_serial)))
+			ikev1_child_timer(e, sa, c, kind, now_ms);
 	}
 	ikev1_leave(e);
 }
@@ -757,6 +830,7 @@ struct ikev1_engine *ikev1_engine_new(const struct ike_env *env)
 		free(e);
 		return NULL;
 	}
+	e->table.shared_serial = env->serials;
 	if (env->config)
 		ikev1_engine_set_config(e, env->config, 0);
 	return e;

@@ -101,7 +101,8 @@ struct ikev1_qm {
 	struct ikev1_prop prop_keep;
 	struct ikev1_xform raw_keep;
 	uint8_t raw_attrs[256];
-	bool ids; /* IDci/IDcr came (and go back) */
+	bool ids;	   /* IDci/IDcr came (and go back) */
+	uint32_t replaces; /* a rekey: the IPsec SA deleted once this one is in */
 };
 
 /* IKE fragmentation (the vendor extension strongSwan and Windows use):
@@ -161,6 +162,7 @@ struct ikev1_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	const struct child_cfg *want_child;
 	unsigned qm_count; /* Quick Modes run over this SA */
 	struct ikev1_qm qm[IKEV1_MAX_QM];
+	struct ikev1_qm *qm_last; /* the one ikev1_qm_start began last */
 	struct ikev1_peer_vids vids;
 	struct ikev1_frags *frags; /* reassembly in progress, or NULL */
 	bool peer_initial_contact;
@@ -226,6 +228,9 @@ void ikev1_frags_free(struct ikev1_ike_sa *sa);
 /* Remove the SA and its IPsec SAs from the kernel and the table; freed when
  * the outermost engine call returns. why (may be NULL) is logged. */
 void ikev1_sa_delete(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const char *why);
+/* Before deleting an ISAKMP SA that expired or that the peer deleted: its
+ * IPsec SAs move to the newest established ISAKMP SA with the same peer. */
+void ikev1_sa_handover(struct ikev1_engine *e, struct ikev1_ike_sa *sa);
 const struct daemon_cfg *ikev1_daemon_cfg(const struct ikev1_engine *e);
 uint32_t ikev1_new_reqid(struct ikev1_engine *e);
 uint64_t ikev1_wall_time(const struct ikev1_engine *e);
@@ -348,6 +353,12 @@ int ikev1_qm_start(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const struct
 void ikev1_qm_timers(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now);
 uint64_t ikev1_qm_next(const struct ikev1_ike_sa *sa);
 void ikev1_qm_clear(struct ikev1_qm *q);
+/* A child's TIMER_REKEY (new Quick Mode, the old SA deleted once the new
+ * one is in) or TIMER_EXPIRE (Delete, out of the kernel). */
+void ikev1_child_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct child_sa *c,
+		       enum timer_kind kind, uint64_t now);
+/* The Quick Mode ikev1_qm_start began last. */
+struct ikev1_qm *ikev1_qm_last(struct ikev1_ike_sa *sa);
 /* Remove a CHILD SA from the kernel, the table and its SA. */
 void ikev1_child_destroy(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct child_sa *c);
 

@@ -92,13 +92,15 @@ static void handle_delete(struct ikev1_engine *e, struct ikev1_ike_sa *sa,
 	if (d->protocol == IPSEC_PROTO_ISAKMP) {
 		if (d->spi_size == 16 && d->count >= 1 && memcmp(d->spis.p, sa->sa.spi_i, 8) == 0 &&
 		    memcmp(d->spis.p + 8, sa->sa.spi_r, 8) == 0)
-			/* the seeds: the main mode SA goes, quick mode SAs run
+		/* the seeds: the main mode SA goes, quick mode SAs run
 			 * to their own lifetimes - but their keys live in this
 			 * process only while it has an SA to hang them on, so
 			 * oak keeps them in the kernel and forgets the ISAKMP
 			 * SA's state with it */
+		{
+			ikev1_sa_handover(e, sa);
 			ikev1_sa_delete(e, sa, "the peer deleted the ISAKMP SA");
-		else
+		} else
 			log_notice(SUB_IKE, "ISAKMP SA #%u: Delete for another ISAKMP SA ignored",
 				   sa->sa.serial);
 		return;

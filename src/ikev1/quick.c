@@ -331,14 +331,22 @@ static void child_ts(const struct ikev1_ike_sa *sa, const struct child_cfg *c, s
 
 /* --- slots --- */
 
+/* A free slot, else the finished Quick Mode kept longest (it only
+ * answered retransmissions), else -1. */
 static int qm_slot(struct ikev1_ike_sa *sa)
 {
-	int i;
+	int i, done = -1;
 
-	for (i = 0; i < IKEV1_MAX_QM; i++)
+	for (i = 0; i < IKEV1_MAX_QM; i++) {
 		if (!sa->qm[i].used)
 			return i;
-	return -1;
+		if (sa->qm[i].state == QM_DONE &&
+		    (done < 0 || sa->qm[i].done_at < sa->qm[done].done_at))
+			done = i;
+	}
+	if (done >= 0)
+		ikev1_qm_clear(&sa->qm[done]);
+	return done;
 }
 
 static struct ikev1_qm *qm_by_msgid(struct ikev1_ike_sa *sa, uint32_t msgid)
@@ -349,6 +357,44 @@ static struct ikev1_qm *qm_by_msgid(struct ikev1_ike_sa *sa, uint32_t msgid)
 		if (sa->qm[i].used && sa->qm[i].msgid == msgid)
 			return &sa->qm[i];
 	return NULL;
+}
+
+void ikev1_child_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct child_sa *c,
+		       enum timer_kind kind, uint64_t now)
+{
+	struct ikev1_ike_sa *use = sa;
+
+	e->now = now;
+	if (kind == TIMER_EXPIRE) {
+		log_notice(SUB_IKE, "IPsec SA #%u (%s): lifetime expired", c->serial, c->cfg->name);
+		if (sa->sa.state == IKE_SA_STATE_ESTABLISHED)
+			ikev1_send_delete_child(e, sa, c);
+		ikev1_child_destroy(e, sa, c);
+		return;
+	}
+	if (kind != TIMER_REKEY || c->state != CHILD_SA_STATE_INSTALLED)
+		return;
+	/* the Quick Mode needs an ISAKMP SA: this one, or when it is going a
+	 * new Main Mode first (the old IPsec SA stays until its hard life) */
+	if (sa->sa.state != IKE_SA_STATE_ESTABLISHED || !sa->sa.conn) {
+		log_notice(SUB_IKE, "IPsec SA #%u (%s): no ISAKMP SA to rekey it with", c->serial,
+			   c->cfg->name);
+		return;
+	}
+	log_info(SUB_IKE, "IPsec SA #%u (%s): soft lifetime, rekeying", c->serial, c->cfg->name);
+	if (sa->sa.conn->master_key_pfs ||
+	    (sa->sa.conn->quick_mode_limit && sa->qm_count >= sa->sa.conn->quick_mode_limit)) {
+		/* a new Main Mode makes the new IPsec SA; the old one expires */
+		ikev1_p1_start(e, sa->sa.conn, c->cfg, now, NULL);
+		return;
+	}
+	if (ikev1_qm_start(e, use, c->cfg, now) == 0)
+		ikev1_qm_last(use)->replaces = c->serial;
+}
+
+struct ikev1_qm *ikev1_qm_last(struct ikev1_ike_sa *sa)
+{
+	return sa->qm_last;
 }
 
 void ikev1_qm_clear(struct ikev1_qm *q)
@@ -515,6 +561,7 @@ int ikev1_qm_start(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const struct
 	memset(q, 0, sizeof(*q));
 	q->used = true;
 	q->initiator = true;
+	sa->qm_last = q;
 	do {
 		if (rand_bytes(&q->msgid, 4) < 0) {
 			ikev1_qm_clear(q);
@@ -643,12 +690,19 @@ static struct kernel_lifetime qm_kernel_life(const struct child_cfg *cfg, const 
 	l.hard_seconds = q->life_s;
 	l.hard_bytes = q->life_kb * 1024;
 	l.soft_seconds = cfg->rekey_time && cfg->rekey_time < q->life_s ? cfg->rekey_time
-									: q->life_s / 10 * 9;
+									: q->life_s * 9 / 10;
 	l.soft_bytes = cfg->rekey_bytes && cfg->rekey_bytes < l.hard_bytes ? cfg->rekey_bytes
 									   : l.hard_bytes / 10 * 9;
 	l.soft_packets = cfg->rekey_packets;
 	l.hard_packets = cfg->life_packets;
 	return l;
+}
+
+static uint64_t life_ms(const struct ikev1_qm *q, bool soft)
+{
+	uint64_t s = q->life_s ? q->life_s : IKEV1_DEF_QM_LIFE;
+
+	return soft ? s * 900 : s * 1000; /* soft: at 90% */
 }
 
 /* Keys of both directions and the kernel. */
@@ -694,6 +748,11 @@ static int qm_install(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 		return r;
 	}
 	c->established_ms = e->now;
+	/* rekeying is the Quick Mode initiator's (as Windows and strongSwan
+	 * do), at the soft lifetime; both ends delete at the hard one */
+	if (c->initiator)
+		timers_set(&e->timers, c->serial, TIMER_REKEY, e->now + life_ms(q, true));
+	timers_set(&e->timers, c->serial, TIMER_EXPIRE, e->now + life_ms(q, false));
 	child_sa_set_state(c, CHILD_SA_STATE_INSTALLED);
 	log_notice(SUB_IKE,
 		   "IPsec SA #%u (%s) of ISAKMP SA #%u installed: SPIs in %08x out %08x, %s%s, "
@@ -702,6 +761,21 @@ static int qm_install(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 		   proposal_fmt(&c->proposal, prop, sizeof(prop)), q->group ? " (PFS)" : "",
 		   (unsigned long long)q->life_s, (unsigned long long)q->life_kb);
 	q->child_serial = 0;
+	if (q->replaces) {
+		struct child_sa *old = sa_table_find_child(&e->table, q->replaces);
+
+		if (old && old->ike_serial == sa->sa.serial &&
+		    old->state == CHILD_SA_STATE_INSTALLED) {
+			log_notice(SUB_IKE, "IPsec SA #%u (%s) rekeyed to #%u", old->serial,
+				   old->cfg->name, c->serial);
+			if (e->env.events.rekeyed)
+				e->env.events.rekeyed(e->env.events.ctx, false, old->serial,
+						      c->serial);
+			ikev1_send_delete_child(e, sa, old);
+			ikev1_child_destroy(e, sa, old);
+		}
+		q->replaces = 0;
+	}
 	return 0;
 }
 
