@@ -708,6 +708,13 @@ void ikev1_handle(struct ikev1_engine *e, struct ikev1_rx *rx_in)
 	if (r < 0) {
 		log_info(SUB_IKE, "IKEv1 message from %s dropped: %s at offset %zu", peer,
 			 err.reason, err.offset);
+		/* RFC 2408 5: a first message that does not parse gets its notify
+		 * (INVALID-PAYLOAD-TYPE, PAYLOAD-MALFORMED, ...) in clear, once */
+		if (len >= 28 && rx.msg->notify && memcmp(rx.msg->hdr.spi_r, zero, 8) == 0 &&
+		    (rx.msg->hdr.exchange == ISAKMP_XCHG_IDPROT ||
+		     rx.msg->hdr.exchange == ISAKMP_XCHG_AGGR) &&
+		    !(rx.msg->hdr.flags & ISAKMP_FLAG_E))
+			ikev1_send_clear_notify(e, &rx, zero, rx.msg->notify);
 		goto out;
 	}
 	sa = find_sa(e, &rx.msg->hdr);

@@ -1071,9 +1071,11 @@ static void mm_i_msg4(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 		ikev1_sa_delete(e, sa, "cannot send Main Mode message 5");
 }
 
-static bool open_p1(struct ikev1_ike_sa *sa, struct ikev1_rx *rx, unsigned msg_no)
+static bool open_p1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev1_rx *rx,
+		    unsigned msg_no)
 {
 	struct wire_err err;
+	int r;
 
 	if (!(rx->msg->hdr.flags & ISAKMP_FLAG_E)) {
 		if (msg_no == 3 && sa->exchange == ISAKMP_XCHG_AGGR)
@@ -1085,7 +1087,16 @@ static bool open_p1(struct ikev1_ike_sa *sa, struct ikev1_rx *rx, unsigned msg_n
 	/* a signature check job re-handles this message: it must decrypt
 	 * again with the IV it came with (ikev1_auth_ready puts it back) */
 	memcpy(sa->iv_prev, sa->iv, sa->block);
-	if (ikev1_open(sa, rx, sa->iv, &err) < 0) {
+	r = ikev1_open(sa, rx, sa->iv, &err);
+	if (r == -ENOTSUP) {
+		/* RFC 2408 5.1: a payload type we do not know */
+		log_notice(SUB_IKE,
+			   "ISAKMP SA #%u: message %u: %s at offset %zu: INVALID-PAYLOAD-TYPE",
+			   sa->sa.serial, msg_no, err.reason, err.offset);
+		ikev1_send_notify(e, sa, ISAKMP_N_INVALID_PAYLOAD_TYPE);
+		return false;
+	}
+	if (r < 0) {
 		log_notice(SUB_IKE,
 			   "ISAKMP SA #%u: message %u does not decrypt to payloads (%s at offset "
 			   "%zu; a different pre-shared key?): dropped",
@@ -1106,7 +1117,7 @@ static void mm_r_msg5(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 	struct ikev1_enc enc;
 	struct builder b;
 
-	if (!sa->have_keys || !open_p1(sa, rx, 5))
+	if (!sa->have_keys || !open_p1(e, sa, rx, 5))
 		return;
 	id = ikev1_msg_get(rx->msg, ISAKMP_NP_ID, 0);
 	if (!take_peer_id(sa, id)) {
@@ -1142,7 +1153,7 @@ static void mm_i_msg6(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 {
 	const struct ikev1_payload *id;
 
-	if (!open_p1(sa, rx, 6))
+	if (!open_p1(e, sa, rx, 6))
 		return;
 	id = ikev1_msg_get(rx->msg, ISAKMP_NP_ID, 0);
 	if (!take_peer_id(sa, id)) {
@@ -1292,7 +1303,7 @@ static void am_i_msg2(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 
 static void am_r_msg3(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev1_rx *rx)
 {
-	if (!open_p1(sa, rx, 3))
+	if (!open_p1(e, sa, rx, 3))
 		return;
 	if (!ikev1_auth_ready(e, sa, rx))
 		return;
