@@ -736,6 +736,7 @@ void ikev1_handle(struct ikev1_engine *e, struct ikev1_rx *rx_in)
 		goto out;
 	}
 	/* NAT-T (RFC 3947 4): the peer may move to port 4500 */
+	sa->last_heard = rx.now;
 	sa->sa.remote = *remote;
 	sa->sa.local = *local;
 	dispatch(e, sa, &rx);
@@ -758,6 +759,10 @@ void ikev1_p1_lifetimes(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_
 	(void)rekey;
 	if (sa->sa.initiator)
 		timers_set(&e->timers, sa->sa.serial, TIMER_REKEY, now + life * 900);
+	sa->last_heard = now;
+	if (sa->sa.conn && sa->sa.conn->dpd_delay && sa->vids.dpd)
+		timers_set(&e->timers, sa->sa.serial, TIMER_DPD,
+			   now + (uint64_t)sa->sa.conn->dpd_delay * 1000);
 }
 
 static void run_sa_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, enum timer_kind kind,
@@ -775,6 +780,9 @@ static void run_sa_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, enum t
 	case TIMER_TIMEOUT:
 		if (sa->sa.state != IKE_SA_STATE_ESTABLISHED)
 			ikev1_sa_delete(e, sa, "phase 1 did not complete in time");
+		return;
+	case TIMER_DPD:
+		ikev1_dpd_timer(e, sa, now);
 		return;
 	case TIMER_REKEY:
 		if (sa->sa.state == IKE_SA_STATE_ESTABLISHED && sa->sa.conn) {

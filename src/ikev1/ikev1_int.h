@@ -178,7 +178,9 @@ struct ikev1_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	uint8_t *peer_certreq;
 	size_t peer_certreq_len;
 	bool peer_sent_cr;
-	uint32_t dpd_seq;
+	uint32_t dpd_seq;    /* of our last R-U-THERE */
+	uint64_t last_heard; /* mono ms of the last message from the peer */
+	uint64_t dpd_sent;   /* mono ms of an unanswered R-U-THERE, 0 when none */
 };
 
 struct ikev1_engine {
@@ -369,5 +371,8 @@ void ikev1_send_delete_child(struct ikev1_engine *e, struct ikev1_ike_sa *sa,
 			     const struct child_sa *c);
 void ikev1_send_delete_isakmp(struct ikev1_engine *e, struct ikev1_ike_sa *sa);
 void ikev1_send_notify(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint16_t type);
+/* RFC 3706: the DPD timer of an established SA (conn dpd_delay). */
+void ikev1_dpd_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now);
+void ikev1_dpd_ack(struct ikev1_ike_sa *sa, const struct ikev1_notify *n);
 
 #endif

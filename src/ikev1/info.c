@@ -11,6 +11,7 @@
 #include "ike/child_kernel.h"
 #include "ikev1/ikev1_int.h"
 #include "lib/log.h"
+#include "lib/util.h"
 #include "wire/ikev1_rules.h"
 
 static uint32_t spi32(const uint8_t *p)
@@ -191,7 +192,7 @@ void ikev1_info_recv(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ike
 			dpd_ack(e, sa, n);
 			break;
 		case ISAKMP_N_DPD_R_U_THERE_ACK:
-			log_debug(SUB_IKE, "ISAKMP SA #%u: R-U-THERE-ACK", sa->sa.serial);
+			ikev1_dpd_ack(sa, n);
 			break;
 		case IPSEC_N_INITIAL_CONTACT:
 			ikev1_initial_contact(e, sa);
@@ -206,4 +207,67 @@ void ikev1_info_recv(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ike
 		if (sa->sa.state == IKE_SA_STATE_DEAD)
 			return;
 	}
+}
+
+/* --- dead peer detection (RFC 3706) --- */
+
+/* Every dpd_delay: when nothing came from the peer since the last look,
+ * R-U-THERE; when one is unanswered for dpd_timeout (strongSwan's default
+ * 150 s), the peer is dead and the SA with its IPsec SAs goes (action
+ * clear). Only with a peer that sent the DPD vendor ID. */
+void ikev1_dpd_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now)
+{
+	const struct conn_cfg *c = sa->sa.conn;
+	uint64_t delay = (uint64_t)c->dpd_delay * 1000;
+	uint64_t timeout = (uint64_t)(c->dpd_timeout ? c->dpd_timeout : 150) * 1000;
+	uint8_t spi[16], seq[4];
+	struct ikev1_enc enc;
+	struct builder b;
+
+	if (sa->sa.state != IKE_SA_STATE_ESTABLISHED || !delay)
+		return;
+	if (sa->dpd_sent && sa->last_heard < sa->dpd_sent && now >= sa->dpd_sent + timeout) {
+		log_notice(SUB_IKE,
+			   "ISAKMP SA #%u (%s): no answer to R-U-THERE for %llu s: the "
+			   "peer is dead",
+			   sa->sa.serial, c->name, (unsigned long long)(timeout / 1000));
+		ikev1_sa_delete(e, sa, "dead peer detection");
+		return;
+	}
+	if (now - sa->last_heard >= delay && !sa->dpd_sent) {
+		sa->dpd_seq++;
+		seq[0] = (uint8_t)(sa->dpd_seq >> 24), seq[1] = (uint8_t)(sa->dpd_seq >> 16);
+		seq[2] = (uint8_t)(sa->dpd_seq >> 8), seq[3] = (uint8_t)sa->dpd_seq;
+		memcpy(spi, sa->sa.spi_i, 8);
+		memcpy(spi + 8, sa->sa.spi_r, 8);
+		bld_init(&b, 1024);
+		ikev1_enc_begin_chain(&enc, &b);
+		ikev1_put_notify(&enc, &(struct ikev1_notify){.doi = ISAKMP_DOI_IPSEC,
+							      .protocol = IPSEC_PROTO_ISAKMP,
+							      .type = ISAKMP_N_DPD_R_U_THERE,
+							      .spi = {spi, 16},
+							      .data = {seq, 4}});
+		if (ikev1_enc_end(&enc) == 0 &&
+		    ikev1_send_info(e, sa, enc.first, bld_data(&b), bld_off(&b)) == 0) {
+			sa->dpd_sent = now;
+			log_debug(SUB_IKE, "ISAKMP SA #%u: R-U-THERE %u", sa->sa.serial,
+				  sa->dpd_seq);
+		}
+		bld_free(&b);
+	}
+	timers_set(&e->timers, sa->sa.serial, TIMER_DPD,
+		   now + (sa->dpd_sent ? MIN(delay, timeout) : delay));
+}
+
+void ikev1_dpd_ack(struct ikev1_ike_sa *sa, const struct ikev1_notify *n)
+{
+	uint32_t seq;
+
+	if (ikev1_notify_dpd_seq(n, &seq) < 0 || seq != sa->dpd_seq) {
+		log_info(SUB_IKE, "ISAKMP SA #%u: R-U-THERE-ACK with an unexpected sequence number",
+			 sa->sa.serial);
+		return;
+	}
+	sa->dpd_sent = 0;
+	log_debug(SUB_IKE, "ISAKMP SA #%u: R-U-THERE-ACK %u", sa->sa.serial, seq);
 }
