@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -30,8 +31,9 @@ struct job_list {
 
 struct crypto_pool {
 	struct event_base *base; /* (borrowed) */
-	struct event *ev;	 /* read side of efd on base */
-	int efd;		 /* eventfd: workers -> loop */
+	struct event *ev;	 /* read side of efd on base; inline: activated by hand */
+	int efd;		 /* eventfd: workers -> loop (-1 inline) */
+	bool inline_jobs;	 /* no workers: the loop runs the jobs (pool.h) */
 
 	pthread_mutex_t lock;	  /* guards queue, finished, stopping */
 	pthread_cond_t cond;	  /* signalled when queue grows or stopping is set */
@@ -157,10 +159,43 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	deliver(p, &done, 0);
 }
 
-static unsigned online_cores(void)
+/* Inline mode: run the jobs queued so far, each followed by its done, on the
+ * loop thread. Jobs that a done submits are queued again and run on the next
+ * round of the loop, so the loop still sees its other events in between. */
+static void on_inline(evutil_socket_t fd, short what, void *arg)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	struct crypto_pool *p = arg;
+	struct job_list run;
+	struct pool_job *j;
 
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&p->lock);
+	run = list_take(&p->queue);
+	pthread_mutex_unlock(&p->lock);
+	if (run.head == NULL)
+		return;
+	p->st.wakeups++;
+	while ((j = list_pop(&run)) != NULL) {
+		j->work(j->arg);
+		p->pending--;
+		p->st.completed++;
+		j->done(j->arg, 0);
+		free(j);
+	}
+}
+
+/* The CPUs this process may run on (its affinity mask: taskset, cgroups'
+ * cpusets), else the online ones. */
+static unsigned usable_cores(void)
+{
+	cpu_set_t set;
+	long n = -1;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	if (n < 1)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n < 1 ? 1 : n > POOL_MAX_THREADS ? POOL_MAX_THREADS : (unsigned)n;
 }
 
@@ -220,15 +255,24 @@ struct crypto_pool *pool_new(struct event_base *base, unsigned nthreads, size_t 
 	p->efd = -1;
 	p->max_queued = max_queued ? max_queued : POOL_DEFAULT_MAX_QUEUED;
 	p->st.threads = nthreads ? (nthreads > POOL_MAX_THREADS ? POOL_MAX_THREADS : nthreads)
-				 : online_cores();
+				 : usable_cores();
+	/* one usable CPU: a worker could only take turns with the loop, and each
+	 * hand-off costs two context switches and a wake-up (pool.h) */
+	p->inline_jobs = nthreads == 0 && p->st.threads == 1;
+	if (p->inline_jobs)
+		p->st.threads = 0;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
-	p->threads = calloc(p->st.threads, sizeof(*p->threads));
-	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (p->threads == NULL || p->efd < 0)
+	p->threads = calloc(p->st.threads ? p->st.threads : 1, sizeof(*p->threads));
+	if (!p->inline_jobs)
+		p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (p->threads == NULL || (!p->inline_jobs && p->efd < 0))
 		goto fail;
-	p->ev = event_new(base, p->efd, EV_READ | EV_PERSIST, on_wake, p);
-	if (p->ev == NULL || event_add(p->ev, NULL) < 0) {
+	if (p->inline_jobs)
+		p->ev = event_new(base, -1, EV_PERSIST, on_inline, p);
+	else
+		p->ev = event_new(base, p->efd, EV_READ | EV_PERSIST, on_wake, p);
+	if (p->ev == NULL || (!p->inline_jobs && event_add(p->ev, NULL) < 0)) {
 		errno = ENOMEM;
 		goto fail;
 	}
@@ -238,8 +282,8 @@ struct crypto_pool *pool_new(struct event_base *base, unsigned nthreads, size_t 
 		errno = -rc;
 		goto fail;
 	}
-	log_debug(SUB_CRYPTO, "crypto pool: %u worker threads, queue of %zu", p->st.threads,
-		  p->max_queued);
+	log_debug(SUB_CRYPTO, "crypto pool: %u worker threads%s, queue of %zu", p->st.threads,
+		  p->inline_jobs ? " (one CPU: jobs run on the loop thread)" : "", p->max_queued);
 	return p;
 fail:
 	rc = errno;
@@ -269,9 +313,11 @@ int pool_submit(struct crypto_pool *p, void (*work)(void *arg), void (*done)(voi
 		rc = -EAGAIN;
 	else
 		list_push(&p->queue, j);
-	if (rc == 0)
+	if (rc == 0 && !p->inline_jobs)
 		pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
+	if (rc == 0 && p->inline_jobs) /* on_inline from the loop, never from here */
+		event_active(p->ev, EV_TIMEOUT, 0);
 	if (rc < 0) {
 		free(j);
 		if (rc == -EAGAIN)

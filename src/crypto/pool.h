@@ -33,6 +33,13 @@
  *   eventfd, takes the whole list and runs each `done`. Many completions
  *   cost one wake-up; no thread polls.
  * - Workers block every signal, so signals reach the loop thread.
+ * - One CPU: when nthreads is 0 and the process may run on one CPU only
+ *   (taskset, a cpuset, a one-vCPU machine), the pool starts no thread: a
+ *   worker could only take turns with the loop, at two context switches and a
+ *   wake-up per job. The jobs then run on the loop thread, from the event
+ *   loop (an event activated by pool_submit, never inside it), each right
+ *   before its done; everything else above holds (queue bound, -ECANCELED on
+ *   pool_free, done never inside pool_submit). pool_stats() reports 0 threads.
  */
 #ifndef OAK_CRYPTO_POOL_H
 #define OAK_CRYPTO_POOL_H
@@ -46,7 +53,8 @@ struct crypto_pool;
 /* Default bound on queued (submitted, not yet started) jobs. */
 #define POOL_DEFAULT_MAX_QUEUED 4096
 
-/* A pool of nthreads workers (0: one per online core) for the loop of base
+/* A pool of nthreads workers (0: one per CPU the process may run on, its
+ * affinity mask) for the loop of base
  * (borrowed; must outlive the pool), holding at most max_queued jobs that no
  * worker has started (0: POOL_DEFAULT_MAX_QUEUED). (caller frees with
  * pool_free) NULL with errno set when threads or memory are missing. */

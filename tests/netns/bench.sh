@@ -1,0 +1,67 @@
+#!/bin/bash
+# bench.sh: oak-bench still runs (docs/PERFORMANCE.md): 20 IKEv2 SAs with a
+# CHILD SA and 20 childless ones, each with its own identity, from one source
+# address against one oakd; all must be established, none may fail, and oakd
+# must hold the 40 SAs; with a wrong PSK every handshake fails and is counted
+# by its reason; when oakd asks for cookies, oak-bench answers them. Not a
+# timed test: the numbers are only printed.
+#
+#     tests/netns/bench.sh OAKD OAKCTL OAK_BENCH
+# shellcheck source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+# shellcheck source=../../bench/responders.sh
+. "$NT_SRCDIR/bench/responders.sh"
+nt_init "$1" "${2:-}"
+BENCH=$(readlink -f "${3:-}")
+[ -x "$BENCH" ] || die "usage: $0 OAKD OAKCTL OAK_BENCH (got '${3:-}')"
+N=20
+
+nt_sites
+bench_oak_conf "$NT_WORK/oak" 192.0.2.1 aes128gcm16-prfsha256-x25519 aes128gcm16
+bench_pinned_oakd "$NS_A" "$NT_WORK/oak" 0
+OAK_PID=$NT_PID
+
+# bench_ok MODE: N SAs of MODE established, 0 failed, by oak-bench's RESULT line
+bench_ok() {
+    local out=$NT_WORK/bench-$1.out
+    timeout 60 ip netns exec "$NS_B" "$BENCH" -t 192.0.2.1 -n "$N" -w 8 --mode "$1" --timeout 500 \
+        --psk "$BENCH_PSK" --pid "$OAK_PID" >"$out" 2>&1
+    sed 's/^/    /' "$out"
+    grep -q "^RESULT established=$N failed=0 " "$out"
+}
+check "oak-bench: $N IKE SAs with a CHILD SA, 0 failed" bench_ok child
+check "oak-bench: $N childless IKE SAs, 0 failed" bench_ok childless
+
+# a wrong key: every handshake fails, counted by oakd's reason, exit status 1
+bench_bad_psk() {
+    local out=$NT_WORK/bench-bad.out rc
+    timeout 60 ip netns exec "$NS_B" "$BENCH" -t 192.0.2.1 -n 3 -w 3 --mode childless \
+        --timeout 500 --psk "not-$BENCH_PSK" >"$out" 2>&1
+    rc=$?
+    sed 's/^/    /' "$out"
+    [ "$rc" = 1 ] && grep -q "^failures: 3 AUTHENTICATION_FAILED=3$" "$out" &&
+        grep -q "^RESULT established=0 failed=3 " "$out"
+}
+check "oak-bench: a wrong PSK fails 3 of 3 with AUTHENTICATION_FAILED" bench_bad_psk
+
+# oakd agrees: 2N established IKE SAs, each with a distinct bench identity
+oak_sas() {
+    local out
+    out=$(oak "$NT_WORK/oak" status 2>/dev/null) || return 1
+    [ "$(grep -Ec '^bench #[0-9]+ ESTABLISHED ' <<<"$out")" = $((2 * N)) ]
+}
+if oak_has_vici "$NT_WORK/oak"; then
+    check "oakd holds $((2 * N)) established IKE SAs" oak_sas
+fi
+
+# oakd asking for cookies (RFC 7296 2.6) past 2 half-open SAs: oak-bench answers
+# them and still establishes every SA
+nt_stop "$OAK_PID"
+sed -i 's/^    cookie_threshold = .*/    cookie_threshold = 2/' "$NT_WORK/oak/oak.conf"
+bench_pinned_oakd "$NS_A" "$NT_WORK/oak" 0
+OAK_PID=$NT_PID
+bench_cookies() {
+    bench_ok childless && grep -Eq "[1-9][0-9]* COOKIE requests answered" "$NT_WORK/bench-childless.out"
+}
+check "oak-bench answers oakd's COOKIE requests, $N established, 0 failed" bench_cookies
+nt_result bench
