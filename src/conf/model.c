@@ -278,6 +278,14 @@ static int model_daemon_numbers(const struct conf_node *sec, struct daemon_cfg *
 	if ((rc = model_get_uint(sec, "threads", 1024, 0, &v, err)))
 		return rc;
 	d->threads = (unsigned)v;
+	/* strongSwan's charon.fragment_size (1280) */
+	if ((rc = model_get_uint(sec, "fragment_size", 65535, 1280, &v, err)))
+		return rc;
+	if (v < 576)
+		return model_bad(model_kv(sec, "fragment_size"), err,
+				 "fragment_size must be at least 576 (RFC 7383 2.5.1), got %llu",
+				 (unsigned long long)v);
+	d->fragment_size = (unsigned)v;
 	return 0;
 }
 

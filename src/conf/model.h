@@ -70,6 +70,8 @@ struct child_cfg {
 	size_t nah; /* AH used instead of ESP when set */
 	enum child_mode mode;
 	enum start_action start_action;
+	/* dpd_action: NONE clear, START restart (RFC 7296 2.4) */
+	enum start_action dpd_action;
 	uint32_t rekey_time, life_time, rand_time; /* seconds; 0 = none */
 	uint64_t rekey_bytes, life_bytes, rand_bytes;
 	uint64_t rekey_packets, life_packets, rand_packets;
@@ -92,7 +94,8 @@ struct conn_cfg {
 	size_t nike;
 	bool aggressive;     /* IKEv1: Aggressive Mode (initiator uses it, responder allows it) */
 	bool master_key_pfs; /* IKEv1: a new Main Mode for every Quick Mode (oak's key) */
-	uint32_t quick_mode_limit; /* IKEv1: Quick Modes per Main Mode SA, 0 = no limit (oak's key) */
+	uint32_t
+		quick_mode_limit; /* IKEv1: Quick Modes per Main Mode SA, 0 = no limit (oak's key) */
 	struct auth_cfg local, remote;
 	uint32_t dpd_delay, dpd_timeout;
 	uint32_t rekey_time, reauth_time, over_time, rand_time;
@@ -144,6 +147,7 @@ struct daemon_cfg {
 	unsigned half_open_limit;		   /* 0 = none */
 	char *x509_dir, *x509ca_dir, *private_dir; /* default /etc/oak/{x509,x509ca,private} */
 	unsigned threads;			   /* crypto workers, 0 = one per core */
+	unsigned fragment_size;			   /* IKEv2 fragments: IP datagram bytes (1280) */
 };
 
 struct oak_config {

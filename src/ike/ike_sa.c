@@ -8,6 +8,17 @@
 #include "ike/sa_table.h"
 #include "lib/log.h"
 
+/* sa_observer_set: the loop thread's alone, like every SA. */
+static struct sa_observer observer;
+
+void sa_observer_set(const struct sa_observer *obs)
+{
+	if (obs)
+		observer = *obs;
+	else
+		memset(&observer, 0, sizeof(observer));
+}
+
 static const char *const ike_state_names[IKE_SA_STATE_COUNT] = {
 	[IKE_SA_STATE_NEW] = "NEW",
 	[IKE_SA_STATE_INIT_I] = "INIT_I",
@@ -29,8 +40,9 @@ static const char *const child_state_names[CHILD_SA_STATE_COUNT] = {
 
 /* Legal changes, one row per current state: the states it may move to. */
 static const unsigned ike_legal[IKE_SA_STATE_COUNT] = {
-	[IKE_SA_STATE_NEW] =
-		BIT(IKE_SA_STATE_INIT_I) | BIT(IKE_SA_STATE_INIT_R) | BIT(IKE_SA_STATE_DEAD),
+	/* NEW -> ESTABLISHED: an IKE SA made by rekeying (RFC 7296 1.3.2) */
+	[IKE_SA_STATE_NEW] = BIT(IKE_SA_STATE_INIT_I) | BIT(IKE_SA_STATE_INIT_R) |
+			     BIT(IKE_SA_STATE_ESTABLISHED) | BIT(IKE_SA_STATE_DEAD),
 	[IKE_SA_STATE_INIT_I] = BIT(IKE_SA_STATE_AUTH_I) | BIT(IKE_SA_STATE_DEAD),
 	[IKE_SA_STATE_INIT_R] = BIT(IKE_SA_STATE_ESTABLISHED) | BIT(IKE_SA_STATE_DEAD),
 	[IKE_SA_STATE_AUTH_I] =
@@ -100,6 +112,8 @@ int ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state to)
 		 ike_sa_state_name(to));
 	if (sa->table)
 		sa_table_state_changed(sa->table, sa, from, was_half_open);
+	if (observer.ike_state)
+		observer.ike_state(observer.ctx, sa, from);
 	return 0;
 }
 
@@ -218,5 +232,11 @@ int child_sa_set_state(struct child_sa *c, enum child_sa_state to)
 	c->state = to;
 	log_info(SUB_IKE, "CHILD SA #%u (%s) of IKE SA #%u: %s -> %s", c->serial, name,
 		 c->ike_serial, child_sa_state_name(from), child_sa_state_name(to));
+	if (observer.child_state) {
+		const struct ike_sa *ike =
+			c->table ? sa_table_find_serial(c->table, c->ike_serial) : NULL;
+
+		observer.child_state(observer.ctx, ike, c, from);
+	}
 	return 0;
 }

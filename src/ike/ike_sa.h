@@ -91,6 +91,10 @@ struct child_sa {
 	struct ts remote_ts[MODEL_MAX_TS];
 	size_t nremote_ts;
 	uint64_t established_ms; /* mono time, 0 until installed */
+	/* rekeying (RFC 7296 1.3.3, 2.8): */
+	uint32_t rekey_of;   /* made by a rekey: the CHILD SA it replaces (0: none) */
+	uint32_t rekeyed_by; /* replaced by this CHILD SA, waits for its Delete (0: not) */
+	bool rekeying;	     /* our rekey of it is in flight */
 };
 
 struct ike_sa {
@@ -152,6 +156,22 @@ void ike_sa_remove_child(struct ike_sa *sa, struct child_sa *c);
 struct child_sa *ike_sa_child_by_spi_in(const struct ike_sa *sa, uint8_t protocol, uint32_t spi);
 struct child_sa *ike_sa_child_by_spi_out(const struct ike_sa *sa, uint8_t protocol, uint32_t spi);
 size_t ike_sa_child_count(const struct ike_sa *sa);
+/* Who hears of every state change (the daemon's VICI events), so that it
+ * costs O(1) per change instead of a walk over every SA. Called from
+ * ike_sa_set_state / child_sa_set_state after the change, on the loop
+ * thread; the SAs are borrowed for the call (a DEAD one is freed soon after,
+ * a CHILD SA going DEAD is still linked to its IKE SA). An observer must not
+ * change SA state. */
+struct sa_observer {
+	void *ctx;
+	void (*ike_state)(void *ctx, const struct ike_sa *sa, enum ike_sa_state from);
+	/* ike: the IKE SA c belongs to (NULL when c is in no table) */
+	void (*child_state)(void *ctx, const struct ike_sa *ike, const struct child_sa *c,
+			    enum child_sa_state from);
+};
+/* Install the process's one observer (copied; NULL removes it). */
+void sa_observer_set(const struct sa_observer *obs);
+
 /* The choke point for CHILD SAs, like ike_sa_set_state. */
 int child_sa_set_state(struct child_sa *c, enum child_sa_state to);
 bool child_sa_state_legal(enum child_sa_state from, enum child_sa_state to);

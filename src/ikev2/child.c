@@ -91,14 +91,17 @@ static int alloc_spi(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct chi
 	return 0;
 }
 
+/* A new CHILD SA; old (may be NULL): the one it rekeys, whose reqid it
+ * keeps so that the policies stay valid (RFC 7296 1.3.3). */
 static struct child_sa *child_new(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
-				  const struct child_cfg *cfg)
+				  const struct child_cfg *cfg, const struct child_sa *old)
 {
 	struct child_sa *c = child_sa_new(&sa->sa, sa_table_new_serial(&e->table), cfg);
 
 	if (!c)
 		return NULL;
-	c->reqid = cfg->reqid ? cfg->reqid : ikev2_new_reqid(e);
+	c->reqid = old ? old->reqid : ikev2_trap_reqid(e, &sa->sa, cfg);
+	c->rekey_of = old ? old->serial : 0;
 	sa_table_add_child(&e->table, c);
 	ike_sa_add_child(&sa->sa, c);
 	if (alloc_spi(e, sa, c) < 0) {
@@ -111,7 +114,7 @@ static struct child_sa *child_new(struct ikev2_engine *e, struct ikev2_ike_sa *s
 struct child_sa *ikev2_child_offer(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 				   const struct child_cfg *cfg, bool ike_auth)
 {
-	struct child_sa *c = child_new(e, sa, cfg);
+	struct child_sa *c = child_new(e, sa, cfg, NULL);
 
 	if (!c)
 		return NULL;
@@ -121,6 +124,26 @@ struct child_sa *ikev2_child_offer(struct ikev2_engine *e, struct ikev2_ike_sa *
 	c->initiator = true;
 	c->nlocal_ts = ikev2_child_local_ts(sa, cfg, c->local_ts, MODEL_MAX_TS);
 	c->nremote_ts = ikev2_child_remote_ts(sa, cfg, c->remote_ts, MODEL_MAX_TS);
+	ikev2_trap_first_ts(e, &sa->sa, c); /* RFC 7296 2.9, start_action = trap */
+	return c;
+}
+
+struct child_sa *ikev2_child_offer_rekey(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					 const struct child_sa *old)
+{
+	struct child_sa *c = child_new(e, sa, old->cfg, old);
+
+	if (!c)
+		return NULL;
+	sa->req_noffer = child_proposals(old->cfg, false, sa->req_offer);
+	sa->req_transport = old->mode == CHILD_MODE_TRANSPORT;
+	sa->req_child = c->serial;
+	c->initiator = true;
+	c->mode = old->mode;
+	memcpy(c->local_ts, old->local_ts, sizeof(c->local_ts));
+	c->nlocal_ts = old->nlocal_ts;
+	memcpy(c->remote_ts, old->remote_ts, sizeof(c->remote_ts));
+	c->nremote_ts = old->nremote_ts;
 	return c;
 }
 
@@ -194,7 +217,7 @@ static const struct child_cfg *child_by_ts(const struct ikev2_ike_sa *sa, const 
 
 struct child_sa *ikev2_child_respond(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 				     struct ikev2_rx *rx, bool ike_auth, struct ikev2_enc *reply,
-				     uint16_t *ke_group)
+				     uint16_t *ke_group, const struct child_sa *old)
 {
 	const struct ikev2_msg *m = rx->msg;
 	const struct ikev2_payload *sap = ikev2_msg_find(m, IKEV2_PL_SA, NULL);
@@ -218,6 +241,14 @@ struct child_sa *ikev2_child_respond(struct ikev2_engine *e, struct ikev2_ike_sa
 	ntsr = ikev2_ts_from_payload(&tsr_p->ts, tsr, MODEL_MAX_TS);
 	memset(&tmp, 0, sizeof(tmp));
 	cfg = child_by_ts(sa, tsi, ntsi, tsr, ntsr, &tmp);
+	if (cfg && old && cfg != old->cfg) {
+		/* a rekey keeps the old CHILD SA's config (and reqid) */
+		log_notice(SUB_IKE,
+			   "IKE SA #%u: the peer's rekey of CHILD SA #%u (%s) proposes traffic "
+			   "selectors of child %s",
+			   sa->sa.serial, old->serial, old->cfg->name, cfg->name);
+		cfg = NULL;
+	}
 	if (!cfg) {
 		ts_list_fmt(tsi, ntsi, a, sizeof(a));
 		ts_list_fmt(tsr, ntsr, b, sizeof(b));
@@ -246,7 +277,7 @@ struct child_sa *ikev2_child_respond(struct ikev2_engine *e, struct ikev2_ike_sa
 		ikev2_put_notify_data(reply, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return NULL;
 	}
-	c = child_new(e, sa, cfg);
+	c = child_new(e, sa, cfg, old);
 	if (!c) {
 		ikev2_put_notify_data(reply, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return NULL;
@@ -437,6 +468,30 @@ static int policies(struct ikev2_engine *e, const struct ikev2_ike_sa *sa, const
 	return err;
 }
 
+/* Another CHILD SA of sa with c's config and reqid (rekeys of one
+ * another share the policies): the one holding the policies / one
+ * installed that may take them over. */
+static struct child_sa *policy_holder(const struct ikev2_ike_sa *sa, const struct child_sa *c)
+{
+	struct child_sa *o;
+
+	for (o = sa->sa.children; o; o = o->next)
+		if (o != c && o->policies && o->reqid == c->reqid && o->cfg == c->cfg)
+			return o;
+	return NULL;
+}
+
+static struct child_sa *policy_heir(const struct ikev2_ike_sa *sa, const struct child_sa *c)
+{
+	struct child_sa *o;
+
+	for (o = sa->sa.children; o; o = o->next)
+		if (o != c && o->state == CHILD_SA_STATE_INSTALLED && o->reqid == c->reqid &&
+		    o->cfg == c->cfg)
+			return o;
+	return NULL;
+}
+
 static size_t child_encr_len(const struct child_sa *c)
 {
 	const struct proposal_transform *te = proposal_get(&c->proposal, IKEV2_TRANS_ENCR);
@@ -504,7 +559,12 @@ int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 	if (r == 0)
 		r = install_sas(e, sa, c, &keys);
 	ikev2_child_keys_free(&keys);
-	if (r == 0) {
+	if (r == 0 && policy_holder(sa, c)) {
+		/* a rekey: the policies (same selectors and reqid) are the old
+		 * CHILD SA's; they become this one's */
+		policy_holder(sa, c)->policies = false;
+		c->policies = true;
+	} else if (r == 0) {
 		c->policies = true; /* from here on destroy removes them */
 		if (policies(e, sa, c, e->env.kernel->add_policy) < 0)
 			r = -EIO;
@@ -520,6 +580,9 @@ int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 	log_notice(SUB_IKE, "CHILD SA #%u (%s) of IKE SA #%u installed: SPIs in %08x out %08x, %s",
 		   c->serial, c->cfg->name, sa->sa.serial, c->spi_in, c->spi_out,
 		   proposal_fmt(&c->proposal, prop, sizeof(prop)));
+	ikev2_child_timers(e, c, now);
+	if (c->rekey_of)
+		ikev2_rekey_child_installed(e, sa, c, ni, nr);
 	return 0;
 }
 
@@ -527,7 +590,15 @@ void ikev2_child_destroy(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct
 {
 	const struct kernel_ops *ko = e->env.kernel;
 	uint8_t proto = ipproto(c->protocol);
+	struct child_sa *heir;
 
+	if (c->state == CHILD_SA_STATE_CREATING && c->rekey_of && c->initiator)
+		ikev2_rekey_child_failed(e, sa, c, false);
+	timers_cancel_all(&e->timers, c->serial);
+	if (c->policies && (heir = policy_heir(sa, c))) {
+		heir->policies = true; /* a rekeyed pair: the survivor keeps them */
+		c->policies = false;
+	}
 	if (c->policies)
 		policies(e, sa, c, ko->del_policy);
 	if (c->spi_in)

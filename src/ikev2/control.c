@@ -20,7 +20,7 @@ static struct ikev2_ike_sa *sa_of_conn(struct ikev2_engine *e, const char *conn_
 		struct ikev2_ike_sa *sa = ikev2_sa_by_serial(e, serials[i]);
 
 		if (sa && sa->sa.conn && strcmp(sa->sa.conn->name, conn_name) == 0 &&
-		    sa->sa.state != IKE_SA_STATE_DELETING)
+		    sa->sa.state != IKE_SA_STATE_DELETING && !sa->rekeyed_to && !sa->rekey_parent)
 			return sa;
 	}
 	return NULL;
@@ -36,6 +36,7 @@ void ikev2_engine_set_config(struct ikev2_engine *e, struct oak_config *cfg, uin
 	e->config = cfg ? oak_config_ref(cfg) : NULL;
 	if (old)
 		oak_config_unref(old);
+	ikev2_traps_install(e, cfg, now_ms); /* start_action = trap (acquire.c) */
 	for (i = 0; cfg && i < cfg->nconns; i++) {
 		const struct conn_cfg *c = &cfg->conns[i];
 

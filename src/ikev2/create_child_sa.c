@@ -10,8 +10,10 @@
  * N(INVALID_KE_PAYLOAD) naming the group (1.3); the initiator retries once
  * with that group when its proposals have it.
  *
- * Rekeying (N(REKEY_SA), 1.3.3) and rekeying the IKE SA (1.3.2) are a later
- * issue: such requests are answered with NO_ADDITIONAL_SAS.
+ * Rekeying a CHILD SA (1.3.3) is the same exchange with N(REKEY_SA) naming
+ * the SPI of the CHILD SA it replaces first in the request; rekeying the
+ * IKE SA (1.3.2: SA of protocol IKE, no TS) is in rekey.c, which also holds
+ * what happens to the old SA and the collisions of 2.8.1.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,8 +43,16 @@ static void cc_send(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t no
 	uint8_t first;
 	int r;
 
+	struct child_sa *old = NULL;
+
 	if (!c)
 		return;
+	if (c->rekey_of && !(old = sa_table_find_child(&e->table, c->rekey_of))) {
+		log_notice(SUB_IKE, "CHILD SA #%u (%s): the CHILD SA it rekeys is gone", c->serial,
+			   c->cfg->name);
+		ikev2_child_abort(e, sa, c);
+		return;
+	}
 	if (sa->dh_req.group && (sa->dh_req.err || !sa->dh_req.pub)) {
 		log_err(SUB_IKE, "CHILD SA #%u (%s): DH key generation failed", c->serial,
 			c->cfg->name);
@@ -51,6 +61,18 @@ static void cc_send(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t no
 	}
 	bld_init(&b, 0);
 	ikev2_chain_encode_begin(&enc, &b);
+	if (old) { /* 1.3.3: N(REKEY_SA) with the SPI we receive the old one with */
+		struct ikev2_notify n;
+		uint8_t spi[4] = {(uint8_t)(old->spi_in >> 24), (uint8_t)(old->spi_in >> 16),
+				  (uint8_t)(old->spi_in >> 8), (uint8_t)old->spi_in};
+
+		memset(&n, 0, sizeof(n));
+		n.type = IKEV2_N_REKEY_SA;
+		n.protocol = old->protocol;
+		n.spi_size = 4;
+		n.spi = (struct span){spi, 4};
+		ikev2_put_notify(&enc, &n);
+	}
 	ikev2_child_put_sa(&enc, sa, c, false);
 	ikev2_put_nonce(&enc, (struct span){sa->req_nonce, NONCE_LEN});
 	if (sa->dh_req.group)
@@ -65,11 +87,13 @@ static void cc_send(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t no
 		ikev2_child_abort(e, sa, c);
 }
 
+static enum ikev2_result cc_start(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				  struct child_sa *c, uint64_t now);
+
 enum ikev2_result ikev2_create_child_send(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 					  const char *child_name, uint64_t now)
 {
 	const struct child_cfg *cfg = conn_cfg_child(sa->sa.conn, child_name);
-	const struct proposal_transform *dh;
 	struct child_sa *c;
 
 	if (!cfg) {
@@ -78,13 +102,41 @@ enum ikev2_result ikev2_create_child_send(struct ikev2_engine *e, struct ikev2_i
 		return IKEV2_FAIL;
 	}
 	c = ikev2_child_offer(e, sa, cfg, false);
-	if (!c || rand_bytes(sa->req_nonce, NONCE_LEN) < 0) {
-		if (c)
-			ikev2_child_abort(e, sa, c);
+	if (!c)
 		return IKEV2_FAIL;
-	}
 	log_info(SUB_IKE, "IKE SA #%u: creating CHILD SA #%u (%s)", sa->sa.serial, c->serial,
 		 cfg->name);
+	return cc_start(e, sa, c, now);
+}
+
+enum ikev2_result ikev2_create_child_send_rekey(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+						uint32_t old_serial, uint64_t now)
+{
+	struct child_sa *old = sa_table_find_child(&e->table, old_serial);
+	struct child_sa *c;
+
+	if (!old || old->ike_serial != sa->sa.serial || old->state != CHILD_SA_STATE_INSTALLED ||
+	    old->rekeying || old->rekeyed_by)
+		return IKEV2_FAIL;
+	c = ikev2_child_offer_rekey(e, sa, old);
+	if (!c)
+		return IKEV2_FAIL;
+	old->rekeying = true;
+	log_info(SUB_IKE, "IKE SA #%u: rekeying CHILD SA #%u (%s) as CHILD SA #%u", sa->sa.serial,
+		 old->serial, old->cfg->name, c->serial);
+	return cc_start(e, sa, c, now);
+}
+
+/* Nonce and (with PFS) the KE job of our CREATE_CHILD_SA for c, then send. */
+static enum ikev2_result cc_start(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				  struct child_sa *c, uint64_t now)
+{
+	const struct proposal_transform *dh;
+
+	if (rand_bytes(sa->req_nonce, NONCE_LEN) < 0) {
+		ikev2_child_abort(e, sa, c);
+		return IKEV2_FAIL;
+	}
 	sa->req_ke_retried = false;
 	ikev2_dh_clear(&sa->dh_req);
 	sa->dh_req.group = NULL;
@@ -148,20 +200,23 @@ static enum ikev2_result create_child_sa_inI_outR(struct ikev2_engine *e, struct
 	const struct ikev2_msg *m = rx->msg;
 	const struct ikev2_payload *ni = ikev2_msg_find(m, IKEV2_PL_NONCE, NULL);
 	const struct ikev2_payload *ke = ikev2_msg_find(m, IKEV2_PL_KE, NULL);
-	struct child_sa *c;
+	const struct ikev2_payload *rekey = ikev2_msg_find_notify(m, IKEV2_N_REKEY_SA);
+	struct child_sa *c, *old = NULL;
 	uint16_t group;
 
+	if (sa->saved_req.buf && sa->resp_rekey_ike)
+		return ikev2_rekey_ike_inI_outR(e, sa, rx, reply);
 	if (sa->saved_req.buf)
 		return cc_respond_pfs(e, sa, rx, reply);
-	if (ikev2_msg_find_notify(m, IKEV2_N_REKEY_SA) || !ikev2_msg_find(m, IKEV2_PL_TSI, NULL)) {
-		log_notice(SUB_IKE,
-			   "IKE SA #%u: the peer asks to rekey; rekeying is not "
-			   "implemented yet: NO_ADDITIONAL_SAS",
-			   sa->sa.serial);
-		ikev2_put_notify_data(reply, IKEV2_N_NO_ADDITIONAL_SAS, NULL, 0);
+	if (!ikev2_msg_find(m, IKEV2_PL_TSI, NULL) && !ikev2_msg_find(m, IKEV2_PL_TSR, NULL))
+		return ikev2_rekey_ike_inI_outR(e, sa, rx, reply); /* 1.3.2 */
+	if (rekey && !(old = ikev2_rekey_child_target(e, sa, rekey, reply)))
+		return IKEV2_FAIL;
+	if (!old && sa->rekeyed_to) { /* 2.25: new CHILD SAs go to the new IKE SA */
+		ikev2_put_notify_data(reply, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
 		return IKEV2_FAIL;
 	}
-	c = ikev2_child_respond(e, sa, rx, false, reply, &group);
+	c = ikev2_child_respond(e, sa, rx, false, reply, &group, old);
 	if (!c)
 		return IKEV2_FAIL;
 	if (rand_bytes(sa->resp_nonce, NONCE_LEN) < 0) {
@@ -240,6 +295,25 @@ static int cc_retry_ke(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct c
 	return 0;
 }
 
+/* The responder answered our CREATE_CHILD_SA for c with an error notify
+ * (err) or without a nonce: retry with its KE group (1.3), or give up (a
+ * rekey refused with TEMPORARY_FAILURE is tried again later, 2.25). */
+static enum ikev2_result cc_refused(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				    struct child_sa *c, const struct ikev2_payload *err)
+{
+	char nb[64];
+
+	if (err && err->n.type == IKEV2_N_INVALID_KE_PAYLOAD && cc_retry_ke(e, sa, c, err) == 0)
+		return IKEV2_OK;
+	log_notice(SUB_IKE, "CHILD SA #%u (%s) not created: the peer answered %s", c->serial,
+		   c->cfg->name,
+		   err ? ikev2_notify_name(err->n.type, nb, sizeof(nb)) : "without a nonce");
+	if (c->rekey_of && err && err->n.type == IKEV2_N_TEMPORARY_FAILURE)
+		ikev2_rekey_child_failed(e, sa, c, true);
+	ikev2_child_abort(e, sa, c);
+	return IKEV2_FAIL;
+}
+
 /* SK{SA, Nr, [KEr], TSi, TSr}: install the CHILD SA (after the DH job with PFS) */
 static enum ikev2_result create_child_sa_inR(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 					     struct ikev2_rx *rx, struct ikev2_enc *reply)
@@ -251,9 +325,10 @@ static enum ikev2_result create_child_sa_inR(struct ikev2_engine *e, struct ikev
 	struct child_sa *c = sa_table_find_child(&e->table, sa->req_child);
 	const struct proposal_transform *dh;
 	const struct secret *g_ir = NULL;
-	char nb[64];
 
 	(void)reply;
+	if (sa->req_rekey_ike)
+		return ikev2_rekey_ike_inR(e, sa, rx);
 	if (!c)
 		return IKEV2_OK;
 	if (sa->saved_resp.buf) {
@@ -267,15 +342,7 @@ static enum ikev2_result create_child_sa_inR(struct ikev2_engine *e, struct ikev
 		}
 		g_ir = sa->dh_req.shared;
 	} else if (err || !nr) {
-		if (err && err->n.type == IKEV2_N_INVALID_KE_PAYLOAD &&
-		    cc_retry_ke(e, sa, c, err) == 0)
-			return IKEV2_OK;
-		log_notice(SUB_IKE, "CHILD SA #%u (%s) not created: the peer answered %s",
-			   c->serial, c->cfg->name,
-			   err ? ikev2_notify_name(err->n.type, nb, sizeof(nb))
-			       : "without a nonce");
-		ikev2_child_abort(e, sa, c);
-		return IKEV2_FAIL;
+		return cc_refused(e, sa, c, err);
 	} else if (ikev2_child_accept(e, sa, c, rx) < 0) {
 		ikev2_child_abort(e, sa, c);
 		return IKEV2_FAIL;
@@ -299,10 +366,18 @@ static enum ikev2_result create_child_sa_inR(struct ikev2_engine *e, struct ikev
 		return IKEV2_SUSPEND;
 	}
 	sa->req_child = 0;
-	ikev2_child_install(e, sa, c, (struct span){sa->req_nonce, NONCE_LEN}, nr->nonce, g_ir,
-			    rx->now);
-	ikev2_dh_clear(&sa->dh_req);
-	sa->dh_req.group = NULL;
+	/* the install may start the next request (a rekey's Delete, a queued
+	 * IKE rekey with its own KE job): our DH is done with first */
+	{
+		struct secret *shared = sa->dh_req.shared;
+
+		sa->dh_req.shared = NULL;
+		ikev2_dh_clear(&sa->dh_req);
+		sa->dh_req.group = NULL;
+		ikev2_child_install(e, sa, c, (struct span){sa->req_nonce, NONCE_LEN}, nr->nonce,
+				    g_ir ? shared : NULL, rx->now);
+		secret_free(shared);
+	}
 	return IKEV2_OK;
 }
 

@@ -31,7 +31,9 @@ const struct daemon_cfg *ikev2_daemon_cfg(const struct ikev2_engine *e)
 
 uint32_t ikev2_new_reqid(struct ikev2_engine *e)
 {
-	return ++e->next_reqid;
+	uint32_t *n = e->env.reqids ? e->env.reqids : &e->next_reqid;
+
+	return ++*n;
 }
 
 static const char *exch_name(uint8_t exchange)
@@ -105,6 +107,7 @@ static void sa_free(struct ikev2_ike_sa *sa)
 	free(sa->init_resp);
 	free(sa->out_buf);
 	free(sa->resp_buf);
+	ikev2_frag_free(sa);
 	wipe(sa, sizeof(*sa)); /* nonces and the cookie go too */
 	free(sa);
 }
@@ -113,6 +116,7 @@ void ikev2_sa_delete(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const char
 {
 	char peer[IP_ADDR_STRLEN];
 	struct child_sa *c;
+	int i;
 
 	if (sa->sa.state == IKE_SA_STATE_DEAD)
 		return;
@@ -131,6 +135,15 @@ void ikev2_sa_delete(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const char
 	sa_table_remove(&e->table, &sa->sa);
 	sa->next_dead = e->dead;
 	e->dead = sa;
+	/* a new IKE SA that our or the peer's rekey of this one was making
+	 * (still NEW) goes with it */
+	for (i = 0; i < 2; i++) {
+		struct ikev2_ike_sa *n =
+			ikev2_sa_by_serial(e, i ? sa->resp_rekey_ike : sa->req_rekey_ike);
+
+		if (n && n->sa.state == IKE_SA_STATE_NEW)
+			ikev2_sa_delete(e, n, NULL);
+	}
 }
 
 /* Free the SAs deleted during this call, once no handler holds them. */
@@ -172,15 +185,47 @@ static void send_bytes(struct ikev2_engine *e, const struct ip_endpoint *local,
 	}
 }
 
-static int seal(struct ikev2_ike_sa *sa, uint8_t exchange, bool response, uint32_t id,
-		const uint8_t *chain, size_t chain_len, uint8_t first, uint8_t **out,
-		size_t *out_len)
+/* The datagrams of one message: buf holds them back to back, each but the
+ * last frag_len octets long (frag_len 0: one datagram). */
+static void send_dgrams(struct ikev2_engine *e, const struct ip_endpoint *local,
+			const struct ip_endpoint *remote, const uint8_t *buf, size_t len,
+			size_t frag_len)
+{
+	size_t off = 0, n;
+
+	while (off < len) {
+		n = frag_len && len - off > frag_len ? frag_len : len - off;
+		send_bytes(e, local, remote, buf + off, n);
+		off += n;
+	}
+}
+
+/* Seal a message; *frag_len (may be NULL: never fragment) as send_dgrams. */
+static int seal(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint8_t exchange, bool response,
+		uint32_t id, const uint8_t *chain, size_t chain_len, uint8_t first, uint8_t **out,
+		size_t *out_len, size_t *frag_len)
 {
 	uint8_t flags;
+	int r;
 
-	if (exchange != IKEV2_EXCH_IKE_SA_INIT)
-		return ikev2_sk_seal(sa, exchange, response, id, chain, chain_len, first, out,
-				     out_len);
+	if (frag_len)
+		*frag_len = 0;
+	if (exchange != IKEV2_EXCH_IKE_SA_INIT) {
+		r = ikev2_sk_seal(sa, exchange, response, id, chain, chain_len, first, out,
+				  out_len);
+		if (r < 0 || !frag_len || !ikev2_frag_wanted(e, sa, exchange, *out_len))
+			return r;
+		/* RFC 7383 2.5: too large for one datagram: fragments */
+		free(*out);
+		r = ikev2_sk_seal_frags(sa, exchange, response, id, chain, chain_len, first,
+					ikev2_frag_max_dgram(e, sa), IKEV2_FRAG_MAX, out, out_len,
+					frag_len);
+		if (r == 0)
+			log_debug(SUB_IKE, "IKE SA #%u: %s %s %u sent in fragments of %zu octets",
+				  sa->sa.serial, exch_name(exchange),
+				  response ? "response" : "request", id, *frag_len);
+		return r;
+	}
 	flags = (uint8_t)((sa->sa.initiator ? IKEV2_FLAG_I : 0) | (response ? IKEV2_FLAG_R : 0));
 	return ikev2_plain_seal(sa->sa.spi_i, sa->sa.spi_r, exchange, flags, id, chain, chain_len,
 				first, out, out_len);
@@ -201,7 +246,9 @@ int ikev2_send_request(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint8_t 
 {
 	uint8_t *buf;
 	size_t len;
-	int r = seal(sa, exchange, false, sa->next_req_id, chain, chain_len, first, &buf, &len);
+	size_t frag_len;
+	int r = seal(e, sa, exchange, false, sa->next_req_id, chain, chain_len, first, &buf, &len,
+		     &frag_len);
 
 	if (r < 0) {
 		log_err(SUB_IKE, "IKE SA #%u: cannot build the %s request: %s", sa->sa.serial,
@@ -211,6 +258,7 @@ int ikev2_send_request(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint8_t 
 	free(sa->out_buf);
 	sa->out_buf = buf;
 	sa->out_len = len;
+	sa->out_frag_len = frag_len;
 	sa->out_active = true;
 	sa->out_exchange = exchange;
 	sa->out_id = sa->next_req_id;
@@ -228,7 +276,7 @@ int ikev2_send_request(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint8_t 
 	timers_set(&e->timers, sa->sa.serial, TIMER_RETRANSMIT, sa->out_deadline);
 	log_debug(SUB_IKE, "IKE SA #%u: sending %s request, message ID %u (%zu bytes)",
 		  sa->sa.serial, exch_name(exchange), sa->out_id, len);
-	send_bytes(e, &sa->sa.local, &sa->sa.remote, buf, len);
+	send_dgrams(e, &sa->sa.local, &sa->sa.remote, buf, len, frag_len);
 	return 0;
 }
 
@@ -240,8 +288,8 @@ void ikev2_send_oneshot(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const u
 
 	if (!sa->have_keys)
 		return;
-	if (seal(sa, IKEV2_EXCH_INFORMATIONAL, false, sa->next_req_id, chain, chain_len, first,
-		 &buf, &len) < 0)
+	if (seal(e, sa, IKEV2_EXCH_INFORMATIONAL, false, sa->next_req_id, chain, chain_len, first,
+		 &buf, &len, NULL) < 0)
 		return;
 	sa->next_req_id++;
 	send_bytes(e, &sa->sa.local, &sa->sa.remote, buf, len);
@@ -255,8 +303,9 @@ static void send_response(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 {
 	uint8_t exchange = rx->msg->hdr.exchange;
 	uint8_t *buf;
-	size_t len;
-	int r = seal(sa, exchange, true, rx->msg->hdr.msg_id, chain, chain_len, first, &buf, &len);
+	size_t len, frag_len;
+	int r = seal(e, sa, exchange, true, rx->msg->hdr.msg_id, chain, chain_len, first, &buf,
+		     &len, &frag_len);
 
 	if (r < 0) {
 		log_err(SUB_IKE, "IKE SA #%u: cannot build the %s response: %s", sa->sa.serial,
@@ -273,8 +322,9 @@ static void send_response(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 	free(sa->resp_buf);
 	sa->resp_buf = buf;
 	sa->resp_len = len;
+	sa->resp_frag_len = frag_len;
 	sa->have_resp = true;
-	send_bytes(e, &rx->local, &rx->remote, buf, len);
+	send_dgrams(e, &rx->local, &rx->remote, buf, len, frag_len);
 }
 
 /* --- saved messages and jobs --- */
@@ -609,6 +659,10 @@ static int open_message(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 	ike_sa_peer(&sa->sa, peer, sizeof(peer));
 	if (m->hdr.exchange != IKEV2_EXCH_IKE_SA_INIT) {
 		r = ikev2_sk_open(sa, m, rx->buf, rx->len, plain, &err);
+		if (r == -EINPROGRESS) {
+			sa->last_rx = rx->now; /* an authentic fragment (RFC 7383 2.6.2) */
+			return -1;
+		}
 		if (r == -EBADMSG || r == -ENOMEM || r == -EIO || r == -EINVAL) {
 			log_warn(SUB_IKE,
 				 "IKE SA #%u %s: %s %s message ID %u dropped: integrity check "
@@ -618,7 +672,8 @@ static int open_message(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 			return -1;
 		}
 		/* authenticated from here on: follow a peer that moved its port
-		 * (floating to 4500, RFC 7296 2.23) */
+		 * (floating to 4500, RFC 7296 2.23); the peer is alive (2.4) */
+		sa->last_rx = rx->now;
 		if (ip_addr_eq(&rx->remote.addr, &sa->sa.remote.addr) && !unfloats(e, sa, rx)) {
 			sa->sa.remote = rx->remote;
 			sa->sa.local = rx->local;
@@ -699,12 +754,20 @@ static bool window_ok(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct ik
 		return false;
 	}
 	if (sa->have_resp && sa->peer_req_id > 0 && h->msg_id == sa->peer_req_id - 1) {
+		const struct ikev2_msg *m = rx->msg;
+
+		/* RFC 7383 2.6.1: of a fragmented request only fragment 1 makes
+		 * us send the response again (no amplification) */
+		if (m->sk >= 0 && m->pl[m->sk].type == IKEV2_PL_SKF &&
+		    m->pl[m->sk].sk.frag_num != 1)
+			return false;
 		/* a retransmitted request: the cached response, byte for byte */
 		log_debug(SUB_IKE,
 			  "IKE SA #%u: retransmitted request %u, sending the cached "
 			  "response",
 			  sa->sa.serial, h->msg_id);
-		send_bytes(e, &rx->local, &rx->remote, sa->resp_buf, sa->resp_len);
+		send_dgrams(e, &rx->local, &rx->remote, sa->resp_buf, sa->resp_len,
+			    sa->resp_frag_len);
 		return false;
 	}
 	if (h->msg_id != sa->peer_req_id || sa->req_busy) {
@@ -824,10 +887,16 @@ int ikev2_task_add(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const struct
 	return 0;
 }
 
-/* Start the next queued request when nothing is outstanding. */
+void ikev2_task_kick(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now)
+{
+	kick(e, sa, now);
+}
+
+/* Start the next queued request when nothing is outstanding (a rekey's
+ * KE job counts: req_rekey_ike / req_child hold the window then). */
 static void kick(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now)
 {
-	while (sa->ntasks && !sa->out_active && !sa->dh_req.busy &&
+	while (sa->ntasks && !sa->out_active && !sa->dh_req.busy && !sa->req_rekey_ike &&
 	       sa->sa.state == IKE_SA_STATE_ESTABLISHED) {
 		struct ikev2_task t = sa->tasks[0];
 		enum ikev2_result r = IKEV2_FAIL;
@@ -846,6 +915,15 @@ static void kick(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now)
 			break;
 		case IKEV2_TASK_DELETE_SPI:
 			r = ikev2_informational_send_delete_spi(e, sa, t.protocol, t.serial, now);
+			break;
+		case IKEV2_TASK_REKEY_CHILD:
+			r = ikev2_create_child_send_rekey(e, sa, t.serial, now);
+			break;
+		case IKEV2_TASK_REKEY_IKE:
+			r = ikev2_rekey_ike_send(e, sa, now);
+			break;
+		case IKEV2_TASK_DPD:
+			r = ikev2_informational_send_dpd(e, sa, now);
 			break;
 		}
 		if (r == IKEV2_FATAL) {
@@ -870,7 +948,10 @@ static void retransmit(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t
 			 exch_name(sa->out_exchange), sa->out_tries);
 		snprintf(why, sizeof(why), "peer %s did not answer %s after %u retransmissions",
 			 peer, exch_name(sa->out_exchange), sa->out_tries);
-		ikev2_sa_delete(e, sa, why);
+		if (sa->sa.state == IKE_SA_STATE_ESTABLISHED)
+			ikev2_dead_peer(e, sa, why); /* dpd_action */
+		else
+			ikev2_sa_delete(e, sa, why);
 		return;
 	}
 	sa->out_tries++;
@@ -878,15 +959,17 @@ static void retransmit(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t
 	timers_set(&e->timers, sa->sa.serial, TIMER_RETRANSMIT, sa->out_deadline);
 	log_info(SUB_IKE, "IKE SA #%u: retransmitting %s request %u (%u of %u)", sa->sa.serial,
 		 exch_name(sa->out_exchange), sa->out_id, sa->out_tries, d->retransmit_tries);
-	send_bytes(e, &sa->sa.local, &sa->sa.remote, sa->out_buf, sa->out_len);
+	send_dgrams(e, &sa->sa.local, &sa->sa.remote, sa->out_buf, sa->out_len, sa->out_frag_len);
 }
 
 static void timer_fired(struct ikev2_engine *e, uint32_t serial, enum timer_kind kind, uint64_t now)
 {
 	struct ikev2_ike_sa *sa = ikev2_sa_by_serial(e, serial);
 
-	if (!sa)
+	if (!sa) { /* serials are unique: a CHILD SA's timer */
+		ikev2_child_timer(e, serial, kind, now);
 		return;
+	}
 	switch (kind) {
 	case TIMER_RETRANSMIT:
 		retransmit(e, sa, now);
@@ -894,6 +977,11 @@ static void timer_fired(struct ikev2_engine *e, uint32_t serial, enum timer_kind
 	case TIMER_TIMEOUT:
 		if (sa->sa.state != IKE_SA_STATE_ESTABLISHED)
 			ikev2_sa_delete(e, sa, "negotiation timed out (half-open)");
+		break;
+	case TIMER_REKEY:
+	case TIMER_EXPIRE:
+	case TIMER_DPD:
+		ikev2_ike_timer(e, sa, kind, now);
 		break;
 	default:
 		break;
@@ -931,6 +1019,7 @@ struct ikev2_engine *ikev2_engine_new(const struct ike_env *env)
 		free(e);
 		return NULL;
 	}
+	e->table.shared_serial = env->serials;
 	if (env->config)
 		ikev2_engine_set_config(e, env->config, 0);
 	return e;
@@ -962,6 +1051,7 @@ void ikev2_engine_free(struct ikev2_engine *e)
 	}
 	e->depth = 0;
 	reap(e);
+	ikev2_traps_free(e); /* start_action = trap (acquire.c) */
 	timers_free(&e->timers);
 	sa_table_free(&e->table);
 	if (e->config)

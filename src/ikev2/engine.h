@@ -76,9 +76,39 @@ int ikev2_initiate(struct ikev2_engine *e, const char *conn_name, const char *ch
 int ikev2_terminate(struct ikev2_engine *e, uint32_t ike_serial, uint64_t now_ms);
 /* Delete one CHILD SA (INFORMATIONAL with its Delete). 0 or -ENOENT. */
 int ikev2_terminate_child(struct ikev2_engine *e, uint32_t child_serial, uint64_t now_ms);
+/* Rekey one CHILD SA now (CREATE_CHILD_SA with REKEY_SA, RFC 7296 1.3.3;
+ * KE for PFS when its ESP/AH proposal has a group). Queued behind the IKE
+ * SA's outstanding request. 0; -ENOENT no such installed CHILD SA; -EBUSY
+ * a rekey or Delete of it is in flight (or it was replaced already). */
+int ikev2_rekey_child(struct ikev2_engine *e, uint32_t child_serial, uint64_t now_ms);
+/* Rekey the IKE SA now (RFC 7296 1.3.2; its CHILD SAs move to the new IKE
+ * SA). 0; -ENOENT no such established IKE SA; -EBUSY a rekey or Delete of
+ * it is in flight (or it was replaced already). */
+int ikev2_rekey_ike(struct ikev2_engine *e, uint32_t ike_serial, uint64_t now_ms);
+/* The kernel says the SA with our inbound (or outbound) SPI `spi` of
+ * `protocol` (IPPROTO_ESP / IPPROTO_AH) reached its soft limit (hard =
+ * false: rekey the CHILD SA) or its hard limit (hard = true: the CHILD SA is
+ * deleted and a Delete sent). Unknown SPIs are ignored with a debug line. */
+void ikev2_kernel_expire(struct ikev2_engine *e, uint8_t protocol, uint32_t spi, bool hard,
+			 uint64_t now_ms);
+
 /* SIGTERM: a Delete for every IKE SA (best effort, no waiting for answers),
  * every CHILD SA out of the kernel, every SA gone. */
 void ikev2_terminate_all(struct ikev2_engine *e, uint64_t now_ms);
+
+/* start_action = trap (acquire.c). Make the kernel's trap policies those of
+ * cfg (borrowed; NULL: none): for each IKEv2 child with start_action = trap,
+ * out, in and (tunnel mode) fwd policies with its template and no SA, under
+ * a reqid its CHILD SAs will use; traps of children gone from cfg or
+ * changed are removed. ikev2_engine_set_config calls it. The number of
+ * children trapped, or the first -errno (logged; the others are tried). */
+int ikev2_traps_install(struct ikev2_engine *e, const struct oak_config *cfg, uint64_t now_ms);
+/* A kernel ACQUIRE for reqid with the packet's addresses, protocol and ports
+ * (borrowed): initiate that trap's child with them as the first TSi/TSr
+ * (RFC 7296 2.9). 0; -ENOENT no trap has reqid; -EALREADY the child is
+ * being negotiated or up; else ikev2_initiate's error. */
+int ikev2_acquire(struct ikev2_engine *e, uint32_t reqid, const struct ts *src,
+		  const struct ts *dst, uint64_t now_ms);
 
 /* The earliest time ikev2_run_timers has something to do, or UINT64_MAX. */
 uint64_t ikev2_next_deadline(const struct ikev2_engine *e);

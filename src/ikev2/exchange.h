@@ -80,6 +80,9 @@ enum ikev2_task_kind {
 	IKEV2_TASK_DELETE_IKE,	 /* INFORMATIONAL with D(IKE) */
 	IKEV2_TASK_DELETE_SPI,	 /* INFORMATIONAL with D(protocol, SPI `serial`) of a
 				  * CHILD SA we never installed (its peer's half) */
+	IKEV2_TASK_REKEY_CHILD,	 /* CREATE_CHILD_SA with REKEY_SA of CHILD SA `serial` */
+	IKEV2_TASK_REKEY_IKE,	 /* CREATE_CHILD_SA rekeying this IKE SA */
+	IKEV2_TASK_DPD,		 /* an empty INFORMATIONAL: is the peer alive? (2.4) */
 };
 
 struct ikev2_task {
@@ -90,6 +93,13 @@ struct ikev2_task {
 };
 
 #define IKEV2_TASKS_MAX 8
+
+/* RFC 7383: fragments of one message we send or take at most, and the
+ * plaintext octets we keep for one message being reassembled. */
+#define IKEV2_FRAG_MAX	 64
+#define IKEV2_FRAG_BYTES 65536
+
+struct ikev2_frag_in;
 
 /* Public key authentication of one IKE_AUTH (cert_auth.c): what the
  * signature job computed, kept until the handler that started it runs
@@ -162,6 +172,26 @@ struct ikev2_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	/* the peer's CREATE_CHILD_SA being answered (while its DH job runs) */
 	uint32_t resp_child;
 	uint8_t resp_nonce[32];
+	/* IKE SA rekeying (rekey.c, RFC 7296 1.3.2, 2.18) */
+	uint32_t req_rekey_ike;	 /* our CREATE_CHILD_SA makes this new IKE SA */
+	uint32_t resp_rekey_ike; /* the peer's (being answered) makes this one */
+	uint32_t rekeyed_to;	 /* replaced by this IKE SA: only its Delete is left */
+	uint32_t rekey_parent;	 /* made by rekeying this IKE SA (until established) */
+	/* RFC 7296 2.8.1: the peer rekeyed the SA we are rekeying; what its
+	 * exchange created and the lower of its two nonces */
+	uint32_t coll_new;
+	bool coll_ike;
+	uint8_t coll_nonce[IKEV2_NONCE_MAX_LEN];
+	size_t coll_nonce_len;
+	/* RFC 7296 2.4: when a message of the peer last came (DPD) */
+	uint64_t last_rx;
+	/* RFC 7383: the peer sent IKEV2_FRAGMENTATION_SUPPORTED (and we did);
+	 * our outstanding request / cached response went out in fragments of
+	 * this many octets (all but the last; 0: one datagram); reassembly of
+	 * the peer's requests [0] and responses [1] */
+	bool frag_peer;
+	size_t out_frag_len, resp_frag_len;
+	struct ikev2_frag_in *frag_in[2];
 	/* queue of requests to start */
 	struct ikev2_task tasks[IKEV2_TASKS_MAX];
 	unsigned ntasks;
@@ -191,6 +221,7 @@ struct ikev2_engine {
 	struct timers timers;
 	struct ikev2_ike_sa *dead; /* removed from the table, freed at the end of the call */
 	uint32_t next_reqid;
+	struct ikev2_traps *traps; /* start_action = trap (acquire.c), NULL: none */
 	/* RFC 7296 2.6: cookie secrets, the current and the one before */
 	uint8_t cookie_secret[2][32];
 	uint8_t cookie_version; /* of cookie_secret[0] */
@@ -307,6 +338,18 @@ uint64_t ikev2_wall_time(const struct ikev2_engine *e);
 const struct daemon_cfg *ikev2_daemon_cfg(const struct ikev2_engine *e);
 uint32_t ikev2_new_reqid(struct ikev2_engine *e);
 
+/* --- acquire.c: start_action = trap --- */
+
+/* The reqid for a new CHILD SA of cfg in sa: the configured one, the trap's
+ * (so the kernel's pending acquire ends when it is installed), or new. */
+uint32_t ikev2_trap_reqid(struct ikev2_engine *e, const struct ike_sa *sa,
+			  const struct child_cfg *cfg);
+/* RFC 7296 2.9: put the packet of a pending ACQUIRE for c's child first in
+ * c's TS (initiator's offer, after the configured TS are set). */
+void ikev2_trap_first_ts(struct ikev2_engine *e, const struct ike_sa *sa, struct child_sa *c);
+/* Free the trap list (no kernel calls; ikev2_engine_free). */
+void ikev2_traps_free(struct ikev2_engine *e);
+
 /* --- sk.c (RFC 7296 3.14, RFC 5282) --- */
 
 /* The whole message: header (I flag by our role, R flag for a response)
@@ -319,8 +362,31 @@ int ikev2_sk_seal(const struct ikev2_ike_sa *sa, uint8_t exchange, bool response
  * decrypted bytes msg now borrows from. 0; -EBADMSG ICV or padding wrong
  * (nothing believed: drop); -EPROTO inner chain malformed (err says why:
  * INVALID_SYNTAX); -ENOTSUP unsupported critical inner payload. */
-int ikev2_sk_open(const struct ikev2_ike_sa *sa, struct ikev2_msg *msg, const uint8_t *buf,
-		  size_t len, uint8_t **plain, struct wire_err *err);
+int ikev2_sk_open(struct ikev2_ike_sa *sa, struct ikev2_msg *msg, const uint8_t *buf, size_t len,
+		  uint8_t **plain, struct wire_err *err);
+/* RFC 7383 2.5: the same message as SKF fragments of at most max_dgram
+ * octets each, concatenated in *out (caller frees); *frag_len: the length
+ * of each but the last (0 when one datagram came out). -EMSGSIZE when it
+ * needs more than max_frags (the engine: IKEV2_FRAG_MAX) fragments. */
+int ikev2_sk_seal_frags(const struct ikev2_ike_sa *sa, uint8_t exchange, bool response,
+			uint32_t msg_id, const uint8_t *chain, size_t chain_len, uint8_t first,
+			size_t max_dgram, size_t max_frags, uint8_t **out, size_t *out_len,
+			size_t *frag_len);
+
+/* --- frag.c (RFC 7383) --- */
+
+/* The decrypted fragment *plain (adopted) of msg (its SKF payload): 0 when
+ * the message is complete, with *plain (caller frees), *len and *inner the
+ * whole inner chain and its first type; -EINPROGRESS when fragments are
+ * missing (or it was dropped); -EBADMSG beyond the limits; -ENOMEM. */
+int ikev2_frag_add(struct ikev2_ike_sa *sa, const struct ikev2_msg *msg, uint8_t **plain,
+		   size_t *len, uint8_t *inner);
+void ikev2_frag_free(struct ikev2_ike_sa *sa);
+/* Largest IKE message (UDP payload) we send to sa's peer in one datagram. */
+size_t ikev2_frag_max_dgram(const struct ikev2_engine *e, const struct ikev2_ike_sa *sa);
+/* Whether a message of exchange sealed to len octets goes in fragments. */
+bool ikev2_frag_wanted(const struct ikev2_engine *e, const struct ikev2_ike_sa *sa,
+		       uint8_t exchange, size_t len);
 /* The unencrypted message: header and the chain (IKE_SA_INIT). */
 int ikev2_plain_seal(const uint8_t spi_i[8], const uint8_t spi_r[8], uint8_t exchange,
 		     uint8_t flags, uint32_t msg_id, const uint8_t *chain, size_t chain_len,
@@ -368,6 +434,10 @@ int ikev2_ike_sa_init_start(struct ikev2_engine *e, const struct conn_cfg *conn,
 int ikev2_sa_algs(struct ikev2_ike_sa *sa);
 /* Derive the IKE SA keys from dh shared secret and nonces; keylog them. */
 int ikev2_ike_keys(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const struct secret *g_ir);
+/* The same from a SKEYSEED (borrowed) computed by the caller (a rekey,
+ * RFC 7296 2.18): sa's proposal, nonces and SPIs are the new ones. */
+int ikev2_ike_keys_seeded(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+			  const struct secret *skeyseed);
 
 /* --- ike_auth.c --- */
 
@@ -425,6 +495,10 @@ size_t ikev2_child_remote_ts(const struct ikev2_ike_sa *sa, const struct child_c
  * ike_auth, RFC 7296 1.2) and the TS it proposes. NULL on failure (logged). */
 struct child_sa *ikev2_child_offer(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 				   const struct child_cfg *cfg, bool ike_auth);
+/* The same for a rekey of old (RFC 7296 1.3.3): its config, reqid,
+ * traffic selectors and mode; c->rekey_of set. */
+struct child_sa *ikev2_child_offer_rekey(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					 const struct child_sa *old);
 /* Put [N(USE_TRANSPORT_MODE)] and SA: our offer (initiator) or the chosen
  * proposal (responder), with our inbound SPI. */
 void ikev2_child_put_sa(struct ikev2_enc *enc, const struct ikev2_ike_sa *sa,
@@ -439,7 +513,7 @@ void ikev2_child_put_ts(struct ikev2_enc *enc, const struct ikev2_ike_sa *sa,
  * group (0: none; always 0 for ike_auth). */
 struct child_sa *ikev2_child_respond(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 				     struct ikev2_rx *rx, bool ike_auth, struct ikev2_enc *reply,
-				     uint16_t *ke_group);
+				     uint16_t *ke_group, const struct child_sa *old);
 /* Initiator: check the responder's choice in rx for child c (proposal,
  * TS, mode). 0, or -1 (logged) when it is not acceptable. */
 int ikev2_child_accept(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
@@ -455,7 +529,57 @@ void ikev2_child_destroy(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct
 /* Drop a CHILD SA that never got installed (release its SPI). */
 void ikev2_child_abort(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c);
 
+/* --- rekey.c: lifetimes, rekeying, collisions (RFC 7296 1.3.2, 1.3.3,
+ * 2.8, 2.8.1, 2.18, 2.25) --- */
+
+/* Rekey and expiry timers of a CHILD SA just installed / an IKE SA just
+ * established (with DPD). */
+void ikev2_child_timers(struct ikev2_engine *e, const struct child_sa *c, uint64_t now);
+void ikev2_ike_timers(struct ikev2_engine *e, const struct ikev2_ike_sa *sa, uint64_t now);
+/* A timer of a CHILD SA (serial is not an IKE SA's) / of an IKE SA. */
+void ikev2_child_timer(struct ikev2_engine *e, uint32_t serial, enum timer_kind kind, uint64_t now);
+void ikev2_ike_timer(struct ikev2_engine *e, struct ikev2_ike_sa *sa, enum timer_kind kind,
+		     uint64_t now);
+/* c, made by a rekey (c->rekey_of), is installed; ni/nr of its exchange:
+ * the old CHILD SA is replaced (and deleted by us when we initiated), or a
+ * collision is noted or resolved (2.8.1). */
+void ikev2_rekey_child_installed(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				 struct child_sa *c, struct span ni, struct span nr);
+/* Our rekey child c failed before it was installed; retry later when the
+ * peer said TEMPORARY_FAILURE. */
+void ikev2_rekey_child_failed(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
+			      bool retry);
+/* The CHILD SA the peer's N(REKEY_SA) n names, or NULL with an error
+ * notify (CHILD_SA_NOT_FOUND, TEMPORARY_FAILURE) put into reply. */
+struct child_sa *ikev2_rekey_child_target(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					  const struct ikev2_payload *n, struct ikev2_enc *reply);
+/* The peer deletes IKE SA sa: if a rekey collision is pending, the peer's
+ * new IKE SA gets the CHILD SAs first (2.8.1). */
+void ikev2_rekey_ike_peer_deleted(struct ikev2_engine *e, struct ikev2_ike_sa *sa);
+/* IKE SA rekey: our request, the answer to it, the peer's request. */
+enum ikev2_result ikev2_rekey_ike_send(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				       uint64_t now);
+enum ikev2_result ikev2_rekey_ike_inR(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				      struct ikev2_rx *rx);
+enum ikev2_result ikev2_rekey_ike_inI_outR(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					   struct ikev2_rx *rx, struct ikev2_enc *reply);
+/* Start queued requests of sa if its window is free (engine.c). */
+void ikev2_task_kick(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now);
+
 /* --- create_child_sa.c / informational.c --- */
+
+/* CREATE_CHILD_SA with N(REKEY_SA) for CHILD SA old_serial (1.3.3). */
+enum ikev2_result ikev2_create_child_send_rekey(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+						uint32_t old_serial, uint64_t now);
+/* RFC 7296 2.4: the DPD timer of sa fired; an empty INFORMATIONAL when
+ * nothing came from the peer for dpd_delay. */
+void ikev2_dpd_timer(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now);
+/* The peer of an established sa is dead (its retransmissions ran out):
+ * delete sa (why is logged) and start again the CHILD SAs whose dpd_action
+ * is restart. */
+void ikev2_dead_peer(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const char *why);
+enum ikev2_result ikev2_informational_send_dpd(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					       uint64_t now);
 
 enum ikev2_result ikev2_create_child_send(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 					  const char *child_name, uint64_t now);

@@ -395,7 +395,7 @@ static void responder_child(struct ikev2_engine *e, struct ikev2_ike_sa *sa, str
 
 	if (!ikev2_msg_find(rx->msg, IKEV2_PL_SA, NULL))
 		return; /* RFC 6023 childless */
-	c = ikev2_child_respond(e, sa, rx, true, reply, &ke_group);
+	c = ikev2_child_respond(e, sa, rx, true, reply, &ke_group, NULL);
 	if (c && ikev2_child_install(e, sa, c, (struct span){sa->ni, sa->ni_len},
 				     (struct span){sa->nr, sa->nr_len}, NULL, rx->now) < 0) {
 		ikev2_put_notify_data(reply, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -454,6 +454,7 @@ static enum ikev2_result responder_auth(struct ikev2_engine *e, struct ikev2_ike
 	sa->sa.established_ms = rx->now;
 	timers_cancel(&e->timers, sa->sa.serial, TIMER_TIMEOUT);
 	ike_sa_set_state(&sa->sa, IKE_SA_STATE_ESTABLISHED);
+	ikev2_ike_timers(e, sa, rx->now);
 	if (ikev2_msg_find_notify(m, IKEV2_N_INITIAL_CONTACT))
 		initial_contact(e, sa);
 	responder_child(e, sa, rx, reply);
@@ -558,6 +559,7 @@ static enum ikev2_result initiator_auth(struct ikev2_engine *e, struct ikev2_ike
 	sa->sa.remote_id = idr;
 	sa->sa.established_ms = rx->now;
 	ike_sa_set_state(&sa->sa, IKE_SA_STATE_ESTABLISHED);
+	ikev2_ike_timers(e, sa, rx->now);
 	child_of_auth(e, sa, rx);
 	return IKEV2_OK;
 }

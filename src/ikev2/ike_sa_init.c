@@ -164,7 +164,6 @@ int ikev2_sa_algs(struct ikev2_ike_sa *sa)
 
 int ikev2_ike_keys(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const struct secret *g_ir)
 {
-	struct ikev2_key_lengths len;
 	struct secret *skeyseed = NULL;
 	struct span ni = {sa->ni, sa->ni_len}, nr = {sa->nr, sa->nr_len};
 	struct span gir = {g_ir->data, g_ir->len};
@@ -172,14 +171,27 @@ int ikev2_ike_keys(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const struct
 
 	if ((r = ikev2_sa_algs(sa)) < 0)
 		return r;
+	r = ikev2_skeyseed(sa->prf, ni, nr, gir, &skeyseed);
+	if (r == 0)
+		r = ikev2_ike_keys_seeded(e, sa, skeyseed);
+	secret_free(skeyseed);
+	return r;
+}
+
+int ikev2_ike_keys_seeded(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+			  const struct secret *skeyseed)
+{
+	struct ikev2_key_lengths len;
+	struct span ni = {sa->ni, sa->ni_len}, nr = {sa->nr, sa->nr_len};
+	int r;
+
+	if ((r = ikev2_sa_algs(sa)) < 0)
+		return r;
 	len.sk_d = len.sk_p = sa->prf->key_len;
 	len.sk_a = sa->integ ? sa->integ->key_len : 0;
 	len.sk_e = encr_keymat_len(sa->encr, sa->encr_key_bits);
-	r = ikev2_skeyseed(sa->prf, ni, nr, gir, &skeyseed);
-	if (r == 0)
-		r = ikev2_ike_keys_derive(sa->prf, skeyseed, ni, nr, sa->sa.spi_i, sa->sa.spi_r,
-					  &len, &sa->keys);
-	secret_free(skeyseed);
+	r = ikev2_ike_keys_derive(sa->prf, skeyseed, ni, nr, sa->sa.spi_i, sa->sa.spi_r, &len,
+				  &sa->keys);
 	if (r < 0) {
 		log_err(SUB_IKE, "IKE SA #%u: key derivation failed: %s", sa->sa.serial,
 			strerror(-r));
@@ -307,6 +319,27 @@ static void note_sig_hashes(struct ikev2_ike_sa *sa, const struct ikev2_msg *m)
 		if (h < 16)
 			sa->peer_sig_hashes |= (uint16_t)(1u << h);
 	}
+}
+
+/* RFC 7383 2.3: fragmentation is on when both sent
+ * IKEV2_FRAGMENTATION_SUPPORTED; we send it unless fragmentation = no (a
+ * responder only in answer to the initiator's). */
+static bool frag_announce(const struct ikev2_ike_sa *sa)
+{
+	return sa->sa.conn && sa->sa.conn->fragmentation != FRAG_NO &&
+	       (sa->sa.initiator || sa->frag_peer);
+}
+
+static void put_frag(struct ikev2_enc *enc, const struct ikev2_ike_sa *sa)
+{
+	if (frag_announce(sa))
+		ikev2_put_notify_data(enc, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+}
+
+static void note_frag(struct ikev2_ike_sa *sa, const struct ikev2_msg *m)
+{
+	sa->frag_peer = sa->sa.conn && sa->sa.conn->fragmentation != FRAG_NO &&
+			ikev2_msg_find_notify(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED);
 }
 
 /* --- responder --- */
@@ -443,6 +476,7 @@ static enum ikev2_result ike_sa_init_inI1_outR1(struct ikev2_engine *e, struct i
 		memcpy(sa->ni, ni->nonce.p, ni->nonce.len);
 		nat_detect(sa, rx);
 		note_sig_hashes(sa, m);
+		note_frag(sa, m);
 		if (ikev2_save(&sa->saved_req, rx) < 0 ||
 		    ikev2_dh_submit(e, sa, &sa->dh_resp, ke->ke.data.p, ke->ke.data.len,
 				    &sa->saved_req, NULL) < 0) {
@@ -479,6 +513,7 @@ static enum ikev2_result ike_sa_init_inI1_outR1(struct ikev2_engine *e, struct i
 	ikev2_cert_put_certreq(sa, reply);
 	put_nat_d(reply, sa);
 	ikev2_cert_put_sig_hashes(e, sa, reply);
+	put_frag(reply, sa);
 	ikev2_dh_clear(&sa->dh_resp);
 	sa->peer_req_id = 0;
 	ike_sa_set_state(&sa->sa, IKE_SA_STATE_INIT_R);
@@ -511,6 +546,7 @@ static void init_send(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t 
 	ikev2_put_nonce(&enc, (struct span){sa->ni, sa->ni_len});
 	put_nat_d(&enc, sa);
 	ikev2_cert_put_sig_hashes(e, sa, &enc);
+	put_frag(&enc, sa);
 	r = ikev2_chain_encode_end(&enc, &first);
 	sa->next_req_id = 0;
 	if (r == 0)
@@ -694,6 +730,7 @@ static enum ikev2_result ike_sa_init_inR1_outI2(struct ikev2_engine *e, struct i
 	nat_detect(sa, rx);
 	nat_float(e, sa);
 	note_sig_hashes(sa, m);
+	note_frag(sa, m);
 	ikev2_cert_note_certreq(sa, m);
 	free(sa->init_resp); /* RealMessage2, for the responder's AUTH */
 	sa->init_resp = malloc(rx->len);

@@ -6,8 +6,10 @@
  *
  * Delete of CHILD SAs: the answer carries a Delete of our half of each pair
  * (1.4.1); Delete of the IKE SA: an empty answer, then everything goes; an
- * empty request is a liveness check and gets an empty answer (DPD sending
- * is a later issue).
+ * empty request is a liveness check and gets an empty answer. We send one
+ * when nothing came from the peer for dpd_delay (2.4); a peer that does not
+ * answer is declared dead when the retransmissions run out, and the IKE SA
+ * and its CHILD SAs go (dpd_action = clear).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -101,6 +103,66 @@ enum ikev2_result ikev2_informational_send_delete_ike(struct ikev2_engine *e,
 	return IKEV2_OK;
 }
 
+enum ikev2_result ikev2_informational_send_dpd(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+					       uint64_t now)
+{
+	struct builder b;
+	struct ikev2_enc enc;
+
+	if (now - sa->last_rx < (uint64_t)sa->sa.conn->dpd_delay * 1000)
+		return IKEV2_OK; /* something came while this waited */
+	log_info(SUB_IKE, "IKE SA #%u: nothing from the peer for %u s, checking it is alive",
+		 sa->sa.serial, sa->sa.conn->dpd_delay);
+	bld_init(&b, 0);
+	ikev2_chain_encode_begin(&enc, &b);
+	return send_chain(e, sa, &b, &enc, now) < 0 ? IKEV2_FAIL : IKEV2_OK;
+}
+
+void ikev2_dead_peer(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const char *why)
+{
+	char conn[MODEL_NAME_MAX], names[8][MODEL_NAME_MAX];
+	const struct child_sa *c;
+	size_t n = 0, i;
+
+	snprintf(conn, sizeof(conn), "%s", sa->sa.conn ? sa->sa.conn->name : "");
+	for (c = sa->sa.children; c && n < 8; c = c->next) {
+		if (!c->cfg || c->cfg->dpd_action != START_START || c->rekeyed_by)
+			continue;
+		for (i = 0; i < n && strcmp(names[i], c->cfg->name) != 0; i++)
+			;
+		if (i == n)
+			snprintf(names[n++], sizeof(names[0]), "%s", c->cfg->name);
+	}
+	ikev2_sa_delete(e, sa, why);
+	for (i = 0; i < n; i++) {
+		log_notice(SUB_IKE, "%s: dpd_action = restart: initiating child %s again", conn,
+			   names[i]);
+		ikev2_initiate(e, conn, names[i], e->now, NULL);
+	}
+}
+
+void ikev2_dpd_timer(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now)
+{
+	uint64_t delay;
+	unsigned i;
+
+	if (!sa->sa.conn || !sa->sa.conn->dpd_delay || sa->rekeyed_to ||
+	    sa->sa.state != IKE_SA_STATE_ESTABLISHED)
+		return;
+	delay = (uint64_t)sa->sa.conn->dpd_delay * 1000;
+	if (now - sa->last_rx >= delay && !sa->out_active) {
+		struct ikev2_task t = {.kind = IKEV2_TASK_DPD};
+
+		for (i = 0; i < sa->ntasks && sa->tasks[i].kind != IKEV2_TASK_DPD; i++)
+			;
+		if (i == sa->ntasks)
+			ikev2_task_add(e, sa, &t, now);
+	}
+	if (sa->sa.state == IKE_SA_STATE_ESTABLISHED)
+		timers_set(&e->timers, sa->sa.serial, TIMER_DPD,
+			   (now - sa->last_rx >= delay ? now : sa->last_rx) + delay);
+}
+
 /* The CHILD SAs a Delete payload names (by the peer's inbound SPIs, which
  * are our outbound ones) go; our inbound SPIs of them are collected. */
 static void delete_children(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
@@ -164,6 +226,7 @@ static enum ikev2_result informational_inI_outR(struct ikev2_engine *e, struct i
 			delete_children(e, sa, &p->d, ah, &nah, 64);
 	}
 	if (ike) {
+		ikev2_rekey_ike_peer_deleted(e, sa);
 		log_notice(SUB_IKE, "IKE SA #%u %s (%s): deleted by the peer", sa->sa.serial, peer,
 			   sa->sa.conn ? sa->sa.conn->name : "");
 		return IKEV2_FATAL; /* the empty answer goes out first */

@@ -142,7 +142,9 @@ static int k_del_sa(void *ctx, uint8_t proto, uint32_t spi, const struct ip_addr
 
 static bool pol_eq(const struct kernel_policy *a, const struct kernel_policy *b)
 {
-	return a->dir == b->dir && ts_eq(&a->src, &b->src) && ts_eq(&a->dst, &b->dst);
+	/* a trap and the CHILD SA's policy of one selector are two (kernel/xfrm.h) */
+	return a->dir == b->dir && a->trap == b->trap && ts_eq(&a->src, &b->src) &&
+	       ts_eq(&a->dst, &b->dst);
 }
 
 static int k_add_policy(void *ctx, const struct kernel_policy *pol)
@@ -175,7 +177,18 @@ static int k_del_policy(void *ctx, const struct kernel_policy *pol)
 	return -ENOENT;
 }
 
-/* --- jobs and key log --- */
+/* --- jobs, key log and events --- */
+
+static void h_rekeyed_cb(void *ctx, bool ike, uint32_t old_serial, uint32_t new_serial)
+{
+	struct h_peer *p = ctx;
+
+	assert_true(p->nrekeyed < H_MAX_EVENTS);
+	p->rekeyed[p->nrekeyed].ike = ike;
+	p->rekeyed[p->nrekeyed].old_serial = old_serial;
+	p->rekeyed[p->nrekeyed].new_serial = new_serial;
+	p->nrekeyed++;
+}
 
 static int h_submit(void *ctx, void (*work)(void *arg), void (*done)(void *arg, int status),
 		    void *arg)
@@ -261,7 +274,7 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 	snprintf(pki[2], sizeof(pki[2]), "%s", th_src_path("tests/vectors/certs/private"));
 	if (asprintf(&text,
 		     "daemon { x509_dir = \"%s\"\n x509ca_dir = \"%s\"\n private_dir = \"%s\"\n"
-		     " %s }\n"
+		     " fragment_size = %s\n %s }\n"
 		     "connections {\n"
 		     "  gw {\n"
 		     "    version = 2\n"
@@ -273,20 +286,20 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 		     "    remote { auth = %s\n id = %s\n %s }\n"
 		     "    children {\n"
 		     "      net { local_ts = %s\n remote_ts = %s\n esp_proposals = %s\n"
-		     "            mode = %s }\n"
+		     "            mode = %s\n %s }\n"
 		     "      %s\n"
 		     "    }\n"
 		     "  }\n"
 		     "}\n"
 		     "secrets { ike-1 { secret = %s\n id-1 = %s\n id-2 = %s }\n %s }\n"
 		     "%s\n",
-		     pki[0], pki[1], pki[2], DEF(o->daemon, ""), me, other,
-		     DEF(o->ike, "aes128-sha256-modp2048"), DEF(o->conn_extra, ""),
+		     pki[0], pki[1], pki[2], DEF(o->fragment_size, "65535"), DEF(o->daemon, ""), me,
+		     other, DEF(o->ike, "aes128-sha256-modp2048"), DEF(o->conn_extra, ""),
 		     DEF(o->local_auth, DEF(o->auth, "psk")), DEF(o->local_id, my_id),
 		     DEF(o->extra_local, ""), DEF(o->remote_auth, DEF(o->auth, "psk")),
 		     DEF(o->remote_id, other_id), DEF(o->extra_remote, ""), DEF(o->local_ts, my_ts),
 		     DEF(o->remote_ts, other_ts), DEF(o->esp, "aes128-sha256"),
-		     DEF(o->mode, "tunnel"), DEF(o->children, ""),
+		     DEF(o->mode, "tunnel"), DEF(o->child_extra, ""), DEF(o->children, ""),
 		     DEF(o->psk, "s3cret-pre-shared-key"), my_id, other_id, DEF(o->secrets, ""),
 		     DEF(o->authorities, "")) < 0)
 		fail();
@@ -332,7 +345,8 @@ void h_init(struct h_world *w, const struct h_opts *moon, const struct h_opts *s
 		env.net = &p->net;
 		env.kernel = &p->kops;
 		env.jobs = (struct ike_jobs){w, h_submit};
-		env.keylog = (struct ike_keylog){p, h_keylog_cb};
+		env.keylog = (struct ike_keylog){.ctx = p, .ikev2 = h_keylog_cb};
+		env.events = (struct ike_events){.ctx = p, .rekeyed = h_rekeyed_cb};
 		p->e = ikev2_engine_new(&env);
 		assert_non_null(p->e);
 		ikev2_engine_set_certs(p->e, p->certs);

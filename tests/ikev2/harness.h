@@ -29,7 +29,8 @@
 #define H_MAX_SAS    32
 #define H_MAX_POLS   128
 #define H_MAX_JOBS   32
-#define H_MAX_KEYLOG 8
+#define H_MAX_KEYLOG 32
+#define H_MAX_EVENTS 32
 #define H_NAT_T_PORT 4500 /* daemon.port_nat_t of both peers */
 
 struct h_dgram {
@@ -86,6 +87,11 @@ struct h_peer {
 	struct certs_store *certs; /* from cfg: daemon dirs are tests/vectors/certs/ */
 	struct h_keylog keylog[H_MAX_KEYLOG];
 	size_t nkeylog;
+	struct {
+		bool ike;
+		uint32_t old_serial, new_serial;
+	} rekeyed[H_MAX_EVENTS]; /* env.events.rekeyed calls, in order */
+	size_t nrekeyed;
 	unsigned sent;	     /* datagrams sent */
 	unsigned sent_nat_t; /* of those, with the non-ESP marker (a port is 4500) */
 };
@@ -120,13 +126,17 @@ struct h_opts {
 	const char *remote_id; /* the other's FQDN */
 	const char *children;  /* extra child sections, verbatim */
 	const char *daemon;    /* daemon section body, verbatim */
-	const char *auth;      /* "psk", for local and remote */
+	/* daemon.fragment_size: "65535" by default, so messages stay whole
+	 * (h_reseal edits whole messages); "576" makes RFC 7383 fragments */
+	const char *fragment_size;
+	const char *auth;			/* "psk", for local and remote */
 	const char *local_auth, *remote_auth;	/* override auth for one side */
 	const char *local_id;			/* the own FQDN */
 	const char *extra_local, *extra_remote; /* lines added to local { } / remote { } */
 	const char *secrets;			/* extra secrets body */
 	const char *authorities;
-	const char *conn_extra; /* lines added to the connection (encap = yes) */
+	const char *conn_extra;	 /* lines added to the connection (encap = yes) */
+	const char *child_extra; /* lines added to child net { } (rekey_time = 60s) */
 };
 
 /* Set up both peers with their options (a NULL opts: defaults). */
