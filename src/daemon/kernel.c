@@ -7,17 +7,22 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ikev2/engine.h"
 #include "kernel/record.h"
 #include "kernel/xfrm.h"
 #include "lib/addr.h"
 #include "lib/log.h"
+#include "lib/mono_time.h"
 #include "lib/ts.h"
 
 struct oakd_kernel {
 	struct record_backend *record;
 	struct xfrm_backend *xfrm;
-	struct event *xfrm_ev; /* the event socket in the daemon's loop */
-	bool flush;	       /* the start-up flush worked: flush again at close */
+	struct event *xfrm_ev;	    /* the event socket in the daemon's loop */
+	bool flush;		    /* the start-up flush worked: flush again at close */
+	struct ikev2_engine *ikev2; /* where events go (borrowed), NULL: logged only */
+	void (*called)(void *ctx);  /* after each engine call */
+	void *called_ctx;
 };
 
 static const char *oakd_kernel_proto(uint8_t proto)
@@ -25,38 +30,54 @@ static const char *oakd_kernel_proto(uint8_t proto)
 	return proto == IPPROTO_AH ? "ah" : proto == IPPROTO_ESP ? "esp" : "?";
 }
 
-/* An ACQUIRE: a packet hit one of oak's trap policies. Only logged: starting
- * a CHILD SA on it (RFC 7296 2.9, the packet's addresses as the first TS) is
- * a later issue. */
+void oakd_kernel_set_engine(struct oakd_kernel *k, struct ikev2_engine *e,
+			    void (*called)(void *ctx), void *ctx)
+{
+	k->ikev2 = e;
+	k->called = called;
+	k->called_ctx = ctx;
+}
+
+/* An ACQUIRE: a packet hit one of oak's trap policies; the engine starts
+ * that child with the packet's addresses as the first TS (RFC 7296 2.9). */
 static void oakd_kernel_on_acquire(void *ctx, const struct xfrm_acquire *a)
 {
+	struct oakd_kernel *k = ctx;
 	char src[TS_STRLEN], dst[TS_STRLEN], psrc[TS_STRLEN], pdst[TS_STRLEN];
 	char peer[IP_ADDR_STRLEN];
 
-	(void)ctx;
-	log_notice(SUB_KERNEL,
-		   "kernel ACQUIRE (%s reqid %u to %s): %s -> %s, packet %s -> %s; not acted "
-		   "on yet",
-		   oakd_kernel_proto(a->proto), a->reqid,
-		   ip_addr_fmt(&a->remote, peer, sizeof(peer)), ts_fmt(&a->src, src, sizeof(src)),
-		   ts_fmt(&a->dst, dst, sizeof(dst)), ts_fmt(&a->pkt_src, psrc, sizeof(psrc)),
-		   ts_fmt(&a->pkt_dst, pdst, sizeof(pdst)));
+	log_notice(
+		SUB_KERNEL, "kernel ACQUIRE (%s reqid %u to %s): policy %s -> %s, packet %s -> %s",
+		oakd_kernel_proto(a->proto), a->reqid, ip_addr_fmt(&a->remote, peer, sizeof(peer)),
+		ts_fmt(&a->src, src, sizeof(src)), ts_fmt(&a->dst, dst, sizeof(dst)),
+		ts_fmt(&a->pkt_src, psrc, sizeof(psrc)), ts_fmt(&a->pkt_dst, pdst, sizeof(pdst)));
+	if (!k->ikev2)
+		return;
+	/* -EALREADY / -ENOENT are logged by the engine: nothing more to do */
+	ikev2_acquire(k->ikev2, a->reqid, &a->pkt_src, &a->pkt_dst, mono_ms());
+	if (k->called)
+		k->called(k->called_ctx);
 }
 
-/* An EXPIRE: a lifetime of one of oak's states ran out. Only logged: rekeying
- * on a soft expire and forgetting the CHILD SA on a hard one (RFC 7296 2.8)
- * is a later issue; the engine's own lifetimes drive rekeying today. */
+/* An EXPIRE: a lifetime of one of oak's states ran out. Soft: the engine
+ * rekeys the CHILD SA; hard: the kernel removed the SA, the engine deletes
+ * the CHILD SA and tells the peer (RFC 7296 2.8). A larval SPI (its
+ * negotiation outlived net.core.xfrm_acq_expires) is only logged: the
+ * negotiation fails on its own when it tries to complete the SPI. */
 static void oakd_kernel_on_expire(void *ctx, const struct xfrm_expire *e)
 {
+	struct oakd_kernel *k = ctx;
 	char src[IP_ADDR_STRLEN], dst[IP_ADDR_STRLEN];
 
-	(void)ctx;
-	log_notice(SUB_KERNEL,
-		   "kernel %s EXPIRE of %s%s SA spi %08x %s -> %s (reqid %u); "
-		   "not acted on yet",
+	log_notice(SUB_KERNEL, "kernel %s EXPIRE of %s%s SA spi %08x %s -> %s (reqid %u)",
 		   e->hard ? "hard" : "soft", e->larval ? "larval " : "",
 		   oakd_kernel_proto(e->proto), e->spi, ip_addr_fmt(&e->src, src, sizeof(src)),
 		   ip_addr_fmt(&e->dst, dst, sizeof(dst)), e->reqid);
+	if (!k->ikev2 || e->larval)
+		return;
+	ikev2_kernel_expire(k->ikev2, e->proto, e->spi, e->hard, mono_ms());
+	if (k->called)
+		k->called(k->called_ctx);
 }
 
 static void oakd_kernel_on_event(evutil_socket_t fd, short what, void *arg)

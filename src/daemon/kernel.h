@@ -7,7 +7,11 @@
  *                     left (it died) are flushed; at stop, after the engine
  *                     deleted its SAs, whatever is still oak's is flushed too.
  *                     The kernel's ACQUIRE and EXPIRE events are read in the
- *                     daemon's loop and, for now, only logged.
+ *                     daemon's loop and handed to the IKEv2 engine (set with
+ *                     oakd_kernel_set_engine): an ACQUIRE of a trap policy
+ *                     initiates its child (ikev2_acquire), a soft EXPIRE
+ *                     rekeys the CHILD SA, a hard one deletes it
+ *                     (ikev2_kernel_expire).
  */
 #ifndef OAK_DAEMON_KERNEL_H
 #define OAK_DAEMON_KERNEL_H
@@ -20,6 +24,7 @@
 #include "lib/kernel_ops.h"
 
 struct oakd_kernel;
+struct ikev2_engine;
 
 /* Open the backend dc->kernel names and fill ops (ops->ctx is borrowed from
  * the result: it must outlive every use of ops). keys: the record may hold
@@ -28,6 +33,12 @@ struct oakd_kernel;
  * -errno after logging one line saying what failed. */
 int oakd_kernel_open(const struct daemon_cfg *dc, bool keys, struct event_base *base,
 		     struct kernel_ops *ops, struct oakd_kernel **out);
+
+/* Where kernel events go: the engine (borrowed; NULL: events are only
+ * logged) and, after each engine call, called(ctx) so the daemon re-arms its
+ * timer and reports SA changes. */
+void oakd_kernel_set_engine(struct oakd_kernel *k, struct ikev2_engine *e,
+			    void (*called)(void *ctx), void *ctx);
 
 /* Stop: for xfrm remove every entry still carrying oak's owner value (call
  * it after the engine removed its SAs), then close and free. NULL is fine. */

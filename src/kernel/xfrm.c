@@ -59,7 +59,7 @@ struct xfrm_backend *xfrm_open(uint32_t owner, int *err)
 	struct xfrm_backend *x;
 	int one = 1;
 
-	if (owner == 0) {
+	if (owner == 0 || XFRM_OWNER_TRAP(owner) == 0) {
 		*err = -EINVAL;
 		return NULL;
 	}
@@ -557,11 +557,16 @@ static int xfrm_del_sa(void *ctx, uint8_t proto, uint32_t spi, const struct ip_a
 
 /* ---- policies ---- */
 
+uint32_t xfrm_policy_owner(const struct xfrm_backend *x, const struct kernel_policy *p)
+{
+	return p->trap ? XFRM_OWNER_TRAP(x->owner) : x->owner;
+}
+
 static int policy_build(struct xfrm_backend *x, struct nlmsghdr *nlh, const struct kernel_policy *p)
 {
 	struct xfrm_userpolicy_info *pi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pi));
 	struct xfrm_user_tmpl *t;
-	int rc = xfrm_sel_from_ts(&pi->sel, &p->src, &p->dst, x->owner);
+	int rc = xfrm_sel_from_ts(&pi->sel, &p->src, &p->dst, xfrm_policy_owner(x, p));
 
 	if (rc < 0)
 		return rc;
@@ -612,7 +617,7 @@ static int xfrm_add_policy(void *ctx, const struct kernel_policy *p)
 	rc = xfrm_talk(x, nlh, NULL, NULL);
 	if (rc == -EEXIST) {
 		/* the kernel compares whole selectors, owner included: this is
-		 * our own policy (a trap the CHILD SA takes over, or a rekey) */
+		 * our own policy of the same kind (a rekey, a reloaded trap) */
 		log_debug(SUB_KERNEL, "xfrm: %s: replacing our existing one", what);
 		nlh->nlmsg_type = XFRM_MSG_UPDPOLICY;
 		rc = xfrm_talk(x, nlh, NULL, NULL);
@@ -631,7 +636,7 @@ static int xfrm_del_policy(void *ctx, const struct kernel_policy *p)
 	char what[2 * TS_STRLEN + 40];
 	struct nlmsghdr *nlh = msg_new(buf, XFRM_MSG_DELPOLICY, NLM_F_ACK);
 	struct xfrm_userpolicy_id *id = mnl_nlmsg_put_extra_header(nlh, sizeof(*id));
-	int rc = xfrm_sel_from_ts(&id->sel, &p->src, &p->dst, x->owner);
+	int rc = xfrm_sel_from_ts(&id->sel, &p->src, &p->dst, xfrm_policy_owner(x, p));
 
 	policy_what(what, sizeof(what), "delete", p);
 	id->dir = (uint8_t)p->dir;
@@ -706,7 +711,7 @@ static int own_policy(const struct nlmsghdr *nlh, void *data)
 	struct xfrm_userpolicy_id *n;
 
 	if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY || !xfrm_payload(nlh, &p, sizeof(p)) ||
-	    p.sel.user != l->owner)
+	    (p.sel.user != l->owner && p.sel.user != XFRM_OWNER_TRAP(l->owner)))
 		return MNL_CB_OK;
 	n = list_grow(l->pols, &l->cappols, l->npols, sizeof(*n));
 	if (!n) {

@@ -15,12 +15,16 @@
  *               none; the transport-mode selector from sel_src/sel_dst.
  *   del_sa      XFRM_MSG_DELSA, only for a state oak made (checked first).
  *   add_policy  XFRM_MSG_NEWPOLICY with one template (proto, mode, reqid,
- *               tunnel endpoints); if oak's own policy with the same selector
- *               and direction exists (a trap policy the CHILD SA now takes
- *               over), XFRM_MSG_UPDPOLICY replaces it. A trap policy is the
- *               same policy before any SA exists: the first matching packet
- *               makes the kernel send an ACQUIRE.
+ *               tunnel endpoints); if oak's own policy with the same selector,
+ *               direction and kind (trap or not) exists (a rekeyed CHILD SA,
+ *               a reloaded trap), XFRM_MSG_UPDPOLICY replaces it. A trap
+ *               policy has the template before any SA exists: the first
+ *               matching packet makes the kernel send an ACQUIRE.
  *   del_policy  XFRM_MSG_DELPOLICY by selector and direction.
+ *
+ * Trap policies: see XFRM_OWNER_TRAP; add_policy and del_policy of a policy
+ * with trap set use that owner value, so they never touch the CHILD SA's
+ * policy of the same selector (nor it the trap).
  *
  * Selectors: an address range that is a prefix goes to the kernel as is;
  * another range cannot be expressed, so the covering prefix is used and a
@@ -60,6 +64,12 @@
 
 /* The owner value oakd writes into every selector ("oak" + 1). */
 #define XFRM_OWNER_OAK 0x6f616b01u
+/* Trap policies (kernel_policy.trap) carry the owner value + 1 ("oak" + 2
+ * for oakd): a different selector to the kernel, so a trap and the CHILD
+ * SA's policy with the same addresses and direction are two policies, the
+ * priority picks the CHILD SA's while it is up, and deleting it leaves the
+ * trap for the next packet. Both values count as the backend's own. */
+#define XFRM_OWNER_TRAP(owner) ((uint32_t)((owner) + 1u))
 
 /* Inbound SPIs: RFC 4303 2.1 reserves 1-255; the high nibble 0xc keeps
  * oak's SPIs recognisable in captures, as strongSwan's are. */
@@ -69,7 +79,8 @@
 struct xfrm_backend;
 
 /* Open the request socket (NETLINK_XFRM, extended acks on). owner: the value
- * marking this backend's entries, not 0 (every other tool writes 0).
+ * marking this backend's entries, not 0 (every other tool writes 0) nor
+ * 0xffffffff (its trap value would be 0).
  * (caller frees with xfrm_close) NULL with *err = -errno (-EINVAL for owner
  * 0, -EPROTONOSUPPORT without XFRM in the kernel, -EPERM without
  * CAP_NET_ADMIN shows up only at the first request). */
@@ -79,7 +90,8 @@ struct xfrm_backend *xfrm_open(uint32_t owner, int *err);
  * outlive every use of ops). */
 void xfrm_kernel_ops(struct xfrm_backend *x, struct kernel_ops *ops);
 
-/* Remove every state and policy carrying x's owner value, and the larval
+/* Remove every state and policy carrying x's owner value (or its trap
+ * value), and the larval
  * states x allocated; nothing else. For start-up (entries of a previous run
  * that died) and for stop. Returns the number removed, or -errno when the
  * kernel could not be listed (each failed delete is logged and skipped). */

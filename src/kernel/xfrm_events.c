@@ -67,7 +67,7 @@ static int on_acquire(struct xfrm_backend *x, const struct nlmsghdr *nlh)
 
 	if (!xfrm_payload(nlh, &ua, sizeof(ua)))
 		return 0;
-	if (ua.policy.sel.user != x->owner) {
+	if (ua.policy.sel.user != x->owner && ua.policy.sel.user != XFRM_OWNER_TRAP(x->owner)) {
 		log_debug(SUB_KERNEL, "xfrm: ACQUIRE for policy %s of another owner (%u): not ours",
 			  xfrm_sel_fmt(&ua.policy.sel, sel, sizeof(sel)), ua.policy.sel.user);
 		return 0;

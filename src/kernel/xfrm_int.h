@@ -74,4 +74,7 @@ bool xfrm_larval_match(struct xfrm_backend *x, uint32_t spi, uint8_t proto,
 
 const char *xfrm_proto_name(uint8_t proto);
 
+/* The selector's user value of p: x's owner, or its trap value. */
+uint32_t xfrm_policy_owner(const struct xfrm_backend *x, const struct kernel_policy *p);
+
 #endif

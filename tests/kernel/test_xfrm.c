@@ -336,6 +336,10 @@ static void open_rejects_owner_zero(void **state)
 	(void)state;
 	assert_null(xfrm_open(0, &err));
 	assert_int_equal(err, -EINVAL);
+	/* its trap value would be 0, what `ip xfrm` writes */
+	err = 0;
+	assert_null(xfrm_open(0xffffffffu, &err));
+	assert_int_equal(err, -EINVAL);
 }
 
 /* ---- against the kernel ---- */
@@ -432,29 +436,54 @@ static void policies_read_back(void **state)
 	xfrm_close(f->x);
 }
 
-/* A trap policy, then the CHILD SA's policy with the same selector: one
- * policy, now with the CHILD SA's reqid. */
-static void trap_policy_is_replaced(void **state)
+/* A trap policy, then the CHILD SA's policy with the same selector: two
+ * policies (the trap carries the trap owner value), the CHILD SA's with
+ * its better priority; deleting the CHILD SA's leaves the trap for the next
+ * packet, and flush_own removes the trap too. */
+static void trap_policy_outlives_child_policy(void **state)
 {
 	struct fx *f = fx_open(XFRM_OWNER_OAK);
 	struct kernel_policy p;
 	struct dump d;
+	int trap, child;
 
 	(void)state;
 	fill_policy(&p, "198.51.100.0/24", "203.0.113.0/24[tcp/22]", KERNEL_DIR_OUT);
 	p.trap = true;
 	p.priority = 3000;
+	p.reqid = 8;
 	assert_int_equal(f->ops.add_policy(f->ops.ctx, &p), 0);
 	p.trap = false;
 	p.priority = 2000;
-	p.reqid = 8;
+	assert_int_equal(f->ops.add_policy(f->ops.ctx, &p), 0);
+	kernel_dump(&d);
+	assert_int_equal(d.npols, 2);
+	trap = d.pols[0].info.sel.user == XFRM_OWNER_TRAP(XFRM_OWNER_OAK) ? 0 : 1;
+	child = 1 - trap;
+	assert_int_equal(d.pols[trap].info.sel.user, XFRM_OWNER_TRAP(XFRM_OWNER_OAK));
+	assert_int_equal(d.pols[trap].info.priority, 3000);
+	assert_int_equal(d.pols[child].info.sel.user, XFRM_OWNER_OAK);
+	assert_int_equal(d.pols[child].info.priority, 2000);
+	assert_int_equal(d.pols[child].tmpl.reqid, 8);
+	assert_int_equal(d.pols[trap].tmpl.reqid, 8);
+	assert_int_equal(d.pols[trap].info.sel.proto, IPPROTO_TCP);
+	assert_int_equal(ntohs(d.pols[trap].info.sel.dport), 22);
+	/* the CHILD SA goes: its policy only */
+	assert_int_equal(f->ops.del_policy(f->ops.ctx, &p), 0);
+	kernel_dump(&d);
+	assert_int_equal(d.npols, 1);
+	assert_int_equal(d.pols[0].info.sel.user, XFRM_OWNER_TRAP(XFRM_OWNER_OAK));
+	/* adding the trap again (a reload) replaces it, no duplicate */
+	p.trap = true;
+	p.priority = 3000;
 	assert_int_equal(f->ops.add_policy(f->ops.ctx, &p), 0);
 	kernel_dump(&d);
 	assert_int_equal(d.npols, 1);
-	assert_int_equal(d.pols[0].tmpl.reqid, 8);
-	assert_int_equal(d.pols[0].info.priority, 2000);
-	assert_int_equal(d.pols[0].info.sel.proto, IPPROTO_TCP);
-	assert_int_equal(ntohs(d.pols[0].info.sel.dport), 22);
+	assert_int_equal(xfrm_flush_own(f->x), 1);
+	kernel_dump(&d);
+	assert_int_equal(d.npols, 0);
+	/* deleting a trap that is gone says so */
+	assert_int_equal(f->ops.del_policy(f->ops.ctx, &p), -ENOENT);
 	xfrm_close(f->x);
 }
 
@@ -768,7 +797,7 @@ int main(void)
 		cmocka_unit_test(open_rejects_owner_zero),
 		cmocka_unit_test_teardown(alloc_spi_makes_larval_states, teardown),
 		cmocka_unit_test_teardown(policies_read_back, teardown),
-		cmocka_unit_test_teardown(trap_policy_is_replaced, teardown),
+		cmocka_unit_test_teardown(trap_policy_outlives_child_policy, teardown),
 		cmocka_unit_test_teardown(foreign_entries_untouched, teardown),
 		cmocka_unit_test_teardown(flush_own_after_restart, teardown),
 		cmocka_unit_test_teardown(add_sa_esp, teardown),
