@@ -7,7 +7,9 @@
 #        site A  192.0.2.1, protects 198.51.100.0/24
 #        site B  192.0.2.2, protects 203.0.113.0/24
 #      starts one oakd per site with an IKEv2 PSK configuration (swanctl.conf
-#      grammar, printed below), lets A initiate, and shows both daemons' SAs:
+#      grammar, printed below), lets A initiate, and shows both daemons' SAs;
+#      then does the same with IKEv1 (Main Mode + Quick Mode, PSK) and a new
+#      pair of daemons:
 #      oakctl status / show sas when oakd serves VICI, else the SA lines of
 #      their logs and what they handed to the kernel (the record backend's
 #      file: this host kernel may lack ESP, so nothing is installed for real);
@@ -46,9 +48,11 @@ nt_init "$build/src/daemon/oakd" "$build/src/ctl/oakctl"
 NS_A=oakdemo$$-a
 NS_B=oakdemo$$-b
 
-# site_conf DIR NAME ME PEER MY_NET PEER_NET START: one site's oak.conf
+# site_conf DIR NAME ME PEER MY_NET PEER_NET START VERSION: one site's oak.conf
 site_conf() {
-	local dir=$1
+	local dir=$1 ike=aes256-sha256-x25519 esp=aes256gcm16
+	# IKEv1 has no AEAD in phase 1; Windows' default suite is AES-CBC + SHA
+	[ "$8" = 1 ] && ike=aes256-sha256-modp2048 && esp=aes256-sha256
 	mkdir -p "$dir"
 	cat >"$dir/oak.conf" <<EOF
 # oak.conf of site $2 (swanctl.conf grammar; daemon { } is oak's own)
@@ -62,10 +66,10 @@ daemon {
 }
 connections {
     site-to-site {
-        version = 2
+        version = $8
         local_addrs = $3
         remote_addrs = $4
-        proposals = aes256-sha256-x25519
+        proposals = $ike
         local {
             auth = psk
             id = site-$2.oak.example
@@ -78,7 +82,7 @@ connections {
             lan {
                 local_ts = $5
                 remote_ts = $6
-                esp_proposals = aes256gcm16
+                esp_proposals = $esp
                 start_action = $7
             }
         }
@@ -101,37 +105,42 @@ ip -n "$NS_B" addr add 203.0.113.1/32 dev lo
 echo "site A: 192.0.2.1 (eth0), 198.51.100.0/24 behind it"
 echo "site B: 192.0.2.2 (eth0), 203.0.113.0/24 behind it"
 
-A=$NT_WORK/site-a
-B=$NT_WORK/site-b
-site_conf "$A" a 192.0.2.1 192.0.2.2 198.51.100.0/24 203.0.113.0/24 start
-site_conf "$B" b 192.0.2.2 192.0.2.1 203.0.113.0/24 198.51.100.0/24 none
-step "site A's configuration ($A/oak.conf; site B's mirrors it, start_action = none)"
-cat "$A/oak.conf"
+# round VERSION: both sites' daemons with IKE version VERSION; sets up=0 on failure
+round() {
+	local v=$1 A=$NT_WORK/site-a-ikev$1 B=$NT_WORK/site-b-ikev$1 pa pb d site spi_a spi_b ok=1
+	site_conf "$A" a 192.0.2.1 192.0.2.2 198.51.100.0/24 203.0.113.0/24 start "$v"
+	site_conf "$B" b 192.0.2.2 192.0.2.1 203.0.113.0/24 198.51.100.0/24 none "$v"
+	step "IKEv$v: site A's configuration ($A/oak.conf; site B's mirrors it, start_action = none)"
+	cat "$A/oak.conf"
+	step "IKEv$v PSK: start oakd on B (responder), then on A (start_action = start)"
+	start_oakd "$NS_B" "$B" || exit 1
+	pb=$NT_PID
+	start_oakd "$NS_A" "$A" || exit 1
+	pa=$NT_PID
+	for d in "$A" "$B"; do
+		wait_for 10 oak_child_up "$d" lan || ok=0
+	done
+	for site in A B; do
+		[ $site = A ] && d=$A || d=$B
+		step "IKEv$v, site $site: SAs"
+		oak_show "$d"
+	done
+	spi_a=$(oak_record "$A" spis lan 2>/dev/null)
+	spi_b=$(oak_record "$B" spis lan 2>/dev/null)
+	if [ $ok = 1 ] && [ -n "$spi_a" ] && [ "$spi_a" = "${spi_b#* } ${spi_b% *}" ]; then
+		step "IKEv$v: the tunnel is up: A's inbound SPI ${spi_a% *} is B's outbound, B's inbound ${spi_b% *} is A's outbound"
+	else
+		up=0
+		step "IKEv$v: the tunnel did not come up; the daemons' logs"
+		tail -n 20 "$A/oakd.log" "$B/oakd.log"
+	fi
+	nt_stop "$pa"
+	nt_stop "$pb"
+}
 
-step "IKEv2 PSK: start oakd on B (responder), then on A (start_action = start)"
-start_oakd "$NS_B" "$B" || exit 1
-start_oakd "$NS_A" "$A" || exit 1
 up=1
-for d in "$A" "$B"; do
-	wait_for 10 oak_child_up "$d" lan || up=0
-done
-for site in A B; do
-	[ $site = A ] && d=$A || d=$B
-	step "site $site: SAs"
-	oak_show "$d"
-done
-spi_a=$(oak_record "$A" spis lan 2>/dev/null)
-spi_b=$(oak_record "$B" spis lan 2>/dev/null)
-if [ $up = 1 ] && [ -n "$spi_a" ] && [ "$spi_a" = "${spi_b#* } ${spi_b% *}" ]; then
-	step "the tunnel is up: A's inbound SPI ${spi_a% *} is B's outbound, B's inbound ${spi_b% *} is A's outbound"
-else
-	up=0
-	step "the tunnel did not come up; the daemons' logs"
-	tail -n 20 "$A/oakd.log" "$B/oakd.log"
-fi
-# IKEv1: when the IKEv1 engine is in, a second pair of daemons goes here:
-# the same two sites with "version = 1" (Main Mode + Quick Mode, PSK), A
-# initiating, their SAs shown the same way.
+round 2
+round 1
 
 step "stopping the daemons, deleting the namespaces"
 for p in $NT_PIDS; do nt_stop "$p"; done
@@ -142,7 +151,7 @@ echo "done"
 step "crypto self-test"
 "$build/tools/oak-selftest" "$top/tests/vectors/sig" || exit 1
 if [ $up = 0 ]; then
-	echo "demo.sh: the IKEv2 tunnel did not come up (logs above)" >&2
+	echo "demo.sh: a tunnel did not come up (logs above)" >&2
 	exit 1
 fi
 exit 0

@@ -14,7 +14,8 @@ BUILD_PKGS="gcc clang meson ninja-build pkg-config libssl-dev libevent-dev libmn
 TEST_PKGS="tshark iproute2 iputils-ping procps util-linux openssl strongswan-charon
 	strongswan-swanctl strongswan-pki libcharon-extra-plugins libstrongswan-extra-plugins
 	libstrongswan-standard-plugins libnss3-tools python3 user-mode-linux kmod
-	libcurl3-nss libldap-2.5-0 libnss3 libnspr4 libevent-core-2.1-7 libcap-ng0 ike-scan"
+	libcurl3-nss libldap-2.5-0 libnss3 libnspr4 libevent-core-2.1-7 libcap-ng0 ike-scan
+	nftables"
 # libreswan 4.10 and the libraries of its Depends that are not installed with
 # the packages above (the last line of TEST_PKGS holds the others); fetched
 # with apt-get download and dpkg -x'ed

@@ -8,87 +8,86 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf/parse.h"
+#include "conf/schema.h"
 #include "crypto/pool.h"
+#include "daemon/loop.h"
+#include "ike/certs.h"
+#include "ike/sa_table.h"
+#include "ikev1/engine.h"
 #include "ikev2/engine.h"
-#include "lib/htab.h"
 #include "lib/mono_time.h"
 #include "lib/util.h"
+#include "vici/vici_conf.h"
 #include "vici/vici_server.h"
 
 #define CONTROL_WHY_LEN 256
+/* Failure reasons kept (the last notice-or-worse line naming an IKE SA),
+ * for the IKE SAs whose negotiation is in flight */
+#define CONTROL_WHY_SLOTS 32
 /* CHILD SAs of one IKE SA that list-sas copies on the stack; more are
  * allocated */
 #define CONTROL_STACK_CHILDREN 8
 
-/* What the last walk saw of a CHILD SA: a copy, so that a child-updown can
- * describe it after the engine freed it. */
-struct control_child {
-	uint32_t serial;
-	char name[MODEL_NAME_MAX];
-	enum child_sa_state state;
-	bool up; /* child-updown up sent */
-	uint8_t protocol;
-	enum child_mode mode;
-	uint32_t spi_in, spi_out, reqid;
-	bool have_proposal;
-	struct proposal proposal;
-	struct ts local_ts[MODEL_MAX_TS], remote_ts[MODEL_MAX_TS];
-	size_t nlocal_ts, nremote_ts;
-	uint64_t established_ms;
-};
-
-/* ... and of an IKE SA, found by serial. */
-struct control_sa {
-	struct hnode node;
-	struct control_sa *gone_next; /* while control_sync reports it gone */
-	uint32_t serial;
-	uint64_t gen;	 /* the walk that last saw it */
-	uint64_t up_gen; /* the walk that reported it up; 0: not up */
-	char name[MODEL_NAME_MAX];
-	enum ike_sa_state state;
-	bool initiator, nat_local, nat_remote, have_proposal;
-	uint8_t spi_i[IKE_SA_SPI_LEN], spi_r[IKE_SA_SPI_LEN];
-	struct ip_endpoint local, remote;
-	struct ident local_id, remote_id;
-	struct proposal proposal;
-	uint64_t established_ms;
-	struct control_child *children; /* owned */
-	size_t nchildren;
-	char why[CONTROL_WHY_LEN]; /* the last notice-or-worse line naming it */
+struct control_why {
+	uint32_t serial; /* 0: free */
+	char line[CONTROL_WHY_LEN];
 };
 
 struct control {
 	struct control_env env;
 	struct vici_server *server;
-	struct htab sas; /* struct control_sa by serial */
-	uint64_t gen;	 /* walks so far */
-	bool syncing;
 	pthread_t loop_thread;
+	/* the engine's SA table, learned from the first SA observed: rekey
+	 * events look the SAs up by serial in it (O(1)) */
+	const struct sa_table *table;
+	struct control_why why[CONTROL_WHY_SLOTS];
+	unsigned why_next;		  /* the slot to reuse next */
+	const struct vici_conf *applying; /* a VICI candidate being validated/applied */
+	bool capture;			  /* keep the last error line (a reload runs) */
+	char captured[CONTROL_WHY_LEN];
 };
 
 /* ---- log lines ---- */
 
-static struct control_sa *sa_find(const struct control *c, uint32_t serial)
+static struct control_why *why_find(struct control *c, uint32_t serial)
 {
-	uint64_t h = hash_bytes(&serial, sizeof(serial));
-
-	for (struct hnode *n = htab_first(&c->sas, h); n; n = htab_next(n, h)) {
-		struct control_sa *e = container_of(n, struct control_sa, node);
-
-		if (e->serial == serial)
-			return e;
-	}
+	for (size_t i = 0; i < CONTROL_WHY_SLOTS; i++)
+		if (c->why[i].serial == serial)
+			return &c->why[i];
 	return NULL;
 }
 
-/* Keep the line as the reason a failure of the IKE SA it names shows. */
+/* Keep the line as the reason a failure of the IKE SA it names shows. A
+ * fixed ring: O(1) memory, and the reason of a negotiation that fails is
+ * logged just before it does. */
 static void remember_why(struct control *c, const char *line)
 {
 	const char *p = strstr(line, "IKE SA #");
-	struct control_sa *e = p ? sa_find(c, (uint32_t)strtoul(p + 8, NULL, 10)) : NULL;
+	uint32_t serial = p ? (uint32_t)strtoul(p + 8, NULL, 10) : 0;
+	struct control_why *w;
 
-	if (e)
-		snprintf(e->why, sizeof(e->why), "%s", line);
+	if (!serial)
+		return;
+	w = why_find(c, serial);
+	if (!w) {
+		w = &c->why[c->why_next];
+		c->why_next = (c->why_next + 1) % CONTROL_WHY_SLOTS;
+		w->serial = serial;
+	}
+	snprintf(w->line, sizeof(w->line), "%s", line);
+}
+
+/* The reason kept for serial, or NULL; the slot is freed (said once). */
+static const char *why_take(struct control *c, uint32_t serial, char *buf, size_t len)
+{
+	struct control_why *w = serial ? why_find(c, serial) : NULL;
+
+	if (!w)
+		return NULL;
+	snprintf(buf, len, "%s", w->line);
+	w->serial = 0;
+	return buf;
 }
 
 static void control_sink(void *ctx, enum log_sub sub, enum log_level lvl, const char *line)
@@ -106,12 +105,14 @@ static void control_sink(void *ctx, enum log_sub sub, enum log_level lvl, const 
 	/* the server is the loop thread's alone (vici_server.h) */
 	if (!pthread_equal(pthread_self(), c->loop_thread))
 		return;
+	if (c->capture && lvl <= LVL_ERR)
+		snprintf(c->captured, sizeof(c->captured), "%s", line);
 	if (lvl <= LVL_NOTICE)
 		remember_why(c, line);
 	vici_server_log(c->server, 0, sub, lvl, line);
 }
 
-/* ---- engine views and snapshots as the server's structs ---- */
+/* ---- engine views and SAs as the server's structs ---- */
 
 static void child_from_view(const struct ikev2_child_view *v, struct vici_child_sa *out)
 {
@@ -154,18 +155,18 @@ static void ike_from_view(const struct ikev2_sa_view *v, struct vici_ike_sa *out
 	memcpy(out->spi_r, v->spi_r, sizeof(out->spi_r));
 }
 
-static void child_from_snap(const struct control_child *s, struct vici_child_sa *out)
+static void child_from_sa(const struct child_sa *s, struct vici_child_sa *out)
 {
 	*out = (struct vici_child_sa){
 		.uniqueid = s->serial,
-		.name = s->name,
+		.name = s->cfg ? s->cfg->name : "",
 		.state = s->state,
 		.protocol = s->protocol,
 		.mode = s->mode,
 		.spi_in = s->spi_in,
 		.spi_out = s->spi_out,
 		.reqid = s->reqid,
-		.proposal = s->have_proposal ? &s->proposal : NULL,
+		.proposal = s->established_ms ? &s->proposal : NULL,
 		.local_ts = s->local_ts,
 		.remote_ts = s->remote_ts,
 		.nlocal_ts = s->nlocal_ts,
@@ -175,18 +176,18 @@ static void child_from_snap(const struct control_child *s, struct vici_child_sa 
 }
 
 /* Without children: an event names the one child it is about. */
-static void ike_from_snap(const struct control_sa *e, struct vici_ike_sa *out)
+static void ike_from_sa(const struct ike_sa *e, struct vici_ike_sa *out)
 {
 	*out = (struct vici_ike_sa){
 		.uniqueid = e->serial,
-		.name = e->name,
-		.version = 2,
+		.name = e->conn ? e->conn->name : "",
+		.version = e->version,
 		.state = e->state,
 		.initiator = e->initiator,
 		.local = e->local,
 		.remote = e->remote,
-		.local_id = &e->local_id,
-		.remote_id = &e->remote_id,
+		.local_id = e->local_id.type ? &e->local_id : NULL,
+		.remote_id = e->remote_id.type ? &e->remote_id : NULL,
 		.proposal = e->have_proposal ? &e->proposal : NULL,
 		.nat_local = e->nat_local,
 		.nat_remote = e->nat_remote,
@@ -196,209 +197,102 @@ static void ike_from_snap(const struct control_sa *e, struct vici_ike_sa *out)
 	memcpy(out->spi_r, e->spi_r, sizeof(out->spi_r));
 }
 
-/* ---- detecting changes (control.h: a walk after every engine call) ---- */
+/* ---- SA changes, as the choke points report them (ike_sa.h) ---- */
 
-static bool sa_changed(const struct control_sa *e, const struct ikev2_sa_view *v)
+/* IKE SA up when it becomes ESTABLISHED; gone when DEAD: down if it had
+ * been established, else failed (with the reason its log lines gave). */
+static void obs_ike_state(void *ctx, const struct ike_sa *sa, enum ike_sa_state from)
 {
-	if (e->state != v->state || e->nchildren != v->nchildren ||
-	    e->established_ms != v->established_ms || !ip_endpoint_eq(&e->local, &v->local) ||
-	    !ip_endpoint_eq(&e->remote, &v->remote) || e->nat_local != v->nat_local ||
-	    e->nat_remote != v->nat_remote || memcmp(e->spi_r, v->spi_r, sizeof(e->spi_r)) != 0)
-		return true;
-	for (size_t i = 0; i < v->nchildren; i++) {
-		const struct control_child *s = &e->children[i];
-		const struct ikev2_child_view *cv = &v->children[i];
+	struct control *c = ctx;
+	struct vici_ike_sa v;
+	char why[CONTROL_WHY_LEN];
 
-		if (s->serial != cv->serial || s->state != cv->state || s->spi_out != cv->spi_out)
-			return true;
+	if (sa->table)
+		c->table = sa->table;
+	if (sa->state == IKE_SA_STATE_ESTABLISHED && from != IKE_SA_STATE_ESTABLISHED) {
+		why_take(c, sa->serial, why, sizeof(why)); /* it made it: forget */
+		ike_from_sa(sa, &v);
+		vici_server_ike_event(c->server, &v, VICI_SA_UP, NULL);
+	} else if (sa->state == IKE_SA_STATE_DEAD) {
+		const char *w = why_take(c, sa->serial, why, sizeof(why));
+
+		ike_from_sa(sa, &v);
+		vici_server_ike_event(c->server, &v,
+				      sa->established_ms ? VICI_SA_DOWN : VICI_SA_FAILED, w);
 	}
-	return false;
 }
 
-static void snap_child(struct control_child *s, const struct ikev2_child_view *v)
+/* CHILD SA up when INSTALLED; gone when DEAD (down if it was installed). */
+static void obs_child_state(void *ctx, const struct ike_sa *ike, const struct child_sa *ch,
+			    enum child_sa_state from)
 {
-	memset(s, 0, sizeof(*s));
-	s->serial = v->serial;
-	snprintf(s->name, sizeof(s->name), "%s", v->name ? v->name : "");
-	s->state = v->state;
-	s->protocol = v->protocol;
-	s->mode = v->mode;
-	s->spi_in = v->spi_in;
-	s->spi_out = v->spi_out;
-	s->reqid = v->reqid;
-	if (v->proposal) {
-		s->have_proposal = true;
-		s->proposal = *v->proposal;
-	}
-	s->nlocal_ts = MIN(v->nlocal_ts, (size_t)MODEL_MAX_TS);
-	s->nremote_ts = MIN(v->nremote_ts, (size_t)MODEL_MAX_TS);
-	if (s->nlocal_ts)
-		memcpy(s->local_ts, v->local_ts, s->nlocal_ts * sizeof(s->local_ts[0]));
-	if (s->nremote_ts)
-		memcpy(s->remote_ts, v->remote_ts, s->nremote_ts * sizeof(s->remote_ts[0]));
-	s->established_ms = v->established_ms;
-}
+	struct control *c = ctx;
+	struct vici_ike_sa v = {.uniqueid = ch->ike_serial, .version = ike ? ike->version : 2};
+	struct vici_child_sa cv;
+	char why[CONTROL_WHY_LEN];
+	const char *w = NULL;
+	enum vici_sa_event ev;
 
-/* Copy the view into e; *old gets its previous children array (caller
- * frees). -ENOMEM leaves e as it was: the next walk sees it changed again. */
-static int snap_sa(struct control_sa *e, const struct ikev2_sa_view *v, struct control_child **old,
-		   size_t *nold)
-{
-	struct control_child *now = NULL;
-
-	if (v->nchildren && !(now = calloc(v->nchildren, sizeof(*now))))
-		return -ENOMEM;
-	*old = e->children;
-	*nold = e->nchildren;
-	for (size_t i = 0; i < v->nchildren; i++) {
-		snap_child(&now[i], &v->children[i]);
-		for (size_t k = 0; k < *nold; k++)
-			if ((*old)[k].serial == now[i].serial)
-				now[i].up = (*old)[k].up;
-	}
-	e->children = now;
-	e->nchildren = v->nchildren;
-	snprintf(e->name, sizeof(e->name), "%s", v->conn_name ? v->conn_name : "");
-	e->state = v->state;
-	e->initiator = v->initiator;
-	memcpy(e->spi_i, v->spi_i, sizeof(e->spi_i));
-	memcpy(e->spi_r, v->spi_r, sizeof(e->spi_r));
-	e->local = v->local;
-	e->remote = v->remote;
-	if (v->local_id)
-		e->local_id = *v->local_id;
-	if (v->remote_id)
-		e->remote_id = *v->remote_id;
-	e->have_proposal = v->proposal != NULL;
-	if (v->proposal)
-		e->proposal = *v->proposal;
-	e->nat_local = v->nat_local;
-	e->nat_remote = v->nat_remote;
-	e->established_ms = v->established_ms;
-	return 0;
-}
-
-static void child_event(struct control *c, struct control_sa *e, const struct control_child *s,
-			enum vici_sa_event ev)
-{
-	struct vici_ike_sa sa;
-	struct vici_child_sa ch;
-
-	ike_from_snap(e, &sa);
-	child_from_snap(s, &ch);
-	vici_server_child_event(c->server, &sa, &ch, ev,
-				ev == VICI_SA_FAILED && e->why[0] ? e->why : NULL);
+	if (ch->state == CHILD_SA_STATE_INSTALLED && from != CHILD_SA_STATE_INSTALLED)
+		ev = VICI_SA_UP;
+	else if (ch->state == CHILD_SA_STATE_DEAD)
+		ev = ch->established_ms ? VICI_SA_DOWN : VICI_SA_FAILED;
+	else
+		return;
+	if (ike)
+		ike_from_sa(ike, &v);
 	if (ev == VICI_SA_FAILED)
-		e->why[0] = '\0'; /* said; the next failure has its own reason */
+		w = why_take(c, ch->ike_serial, why, sizeof(why));
+	child_from_sa(ch, &cv);
+	vici_server_child_event(c->server, &v, &cv, ev, w);
 }
 
-static void ike_event(struct control *c, struct control_sa *e, enum vici_sa_event ev)
+/* env.events.rekeyed: ike-rekey / child-rekey (ctx: the struct control **
+ * the daemon keeps, since the engine exists before the control socket). */
+static void control_rekeyed(void *ctx, bool ike, uint32_t old_serial, uint32_t new_serial)
 {
-	struct vici_ike_sa sa;
+	struct control *c = *(struct control **)ctx;
+	struct vici_ike_sa o, n;
+	struct vici_child_sa oc, nc;
 
-	ike_from_snap(e, &sa);
-	vici_server_ike_event(c->server, &sa, ev, ev != VICI_SA_UP && e->why[0] ? e->why : NULL);
-}
-
-/* Events for one IKE SA the walk saw changed: the IKE SA up first, then its
- * children gone (down, or failed when they never came up), then the ones up. */
-static void report_changes(struct control *c, struct control_sa *e, const struct control_child *old,
-			   size_t nold)
-{
-	if (e->state == IKE_SA_STATE_ESTABLISHED && !e->up_gen) {
-		e->up_gen = c->gen;
-		e->why[0] = '\0';
-		ike_event(c, e, VICI_SA_UP);
-	}
-	for (size_t k = 0; k < nold; k++) {
-		bool still = false;
-
-		for (size_t i = 0; i < e->nchildren && !still; i++)
-			still = e->children[i].serial == old[k].serial;
-		if (!still)
-			child_event(c, e, &old[k], old[k].up ? VICI_SA_DOWN : VICI_SA_FAILED);
-	}
-	for (size_t i = 0; i < e->nchildren; i++) {
-		struct control_child *s = &e->children[i];
-
-		if (s->state == CHILD_SA_STATE_INSTALLED && !s->up) {
-			s->up = true;
-			child_event(c, e, s, VICI_SA_UP);
-		}
-	}
-}
-
-static void sync_view(const struct ikev2_sa_view *v, void *arg)
-{
-	struct control *c = arg;
-	struct control_sa *e = sa_find(c, v->serial);
-	struct control_child *old;
-	size_t nold;
-
-	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e)
-			return; /* seen on the next walk */
-		e->serial = v->serial;
-		htab_insert(&c->sas, &e->node, hash_bytes(&e->serial, sizeof(e->serial)));
-	} else if (!sa_changed(e, v)) {
-		e->gen = c->gen;
+	if (!c || !c->table)
 		return;
+	if (ike) {
+		const struct ike_sa *a = sa_table_find_serial(c->table, old_serial);
+		const struct ike_sa *b = sa_table_find_serial(c->table, new_serial);
+
+		if (!a || !b)
+			return;
+		ike_from_sa(a, &o);
+		ike_from_sa(b, &n);
+		vici_server_rekey_event(c->server, &o, &n, NULL, NULL);
+	} else {
+		const struct child_sa *a = sa_table_find_child(c->table, old_serial);
+		const struct child_sa *b = sa_table_find_child(c->table, new_serial);
+		const struct ike_sa *sa = b ? sa_table_find_serial(c->table, b->ike_serial) : NULL;
+
+		if (!a || !sa)
+			return;
+		ike_from_sa(sa, &o);
+		child_from_sa(a, &oc);
+		child_from_sa(b, &nc);
+		vici_server_rekey_event(c->server, &o, NULL, &oc, &nc);
 	}
-	e->gen = c->gen;
-	if (snap_sa(e, v, &old, &nold) < 0)
-		return;
-	report_changes(c, e, old, nold);
-	free(old);
 }
 
-/* IKE SAs the walk no longer saw: their children that were up go down, then
- * the IKE SA goes down (or failed, when it never came up). */
-static void sync_gone(struct control *c)
+struct ike_events control_ike_events(struct control **where)
 {
-	struct control_sa *gone = NULL, *e;
-	struct hnode *n = NULL;
-	size_t pos = 0;
-
-	while ((n = htab_iter(&c->sas, &pos, n)) != NULL) {
-		e = container_of(n, struct control_sa, node);
-		if (e->gen != c->gen) {
-			e->gone_next = gone;
-			gone = e;
-		}
-	}
-	while ((e = gone) != NULL) {
-		gone = e->gone_next;
-		htab_remove(&c->sas, &e->node);
-		for (size_t i = 0; i < e->nchildren; i++)
-			if (e->children[i].up)
-				child_event(c, e, &e->children[i], VICI_SA_DOWN);
-		ike_event(c, e, e->up_gen ? VICI_SA_DOWN : VICI_SA_FAILED);
-		free(e->children);
-		free(e);
-	}
+	return (struct ike_events){.ctx = where, .rekeyed = control_rekeyed};
 }
 
-void control_sync(struct control *c)
-{
-	if (!c || c->syncing)
-		return;
-	c->syncing = true;
-	c->gen++;
-	ikev2_sa_foreach(c->env.ikev2, sync_view, c);
-	sync_gone(c);
-	c->syncing = false;
-}
+/* ---- the server's ops ---- */
 
-/* After an engine call of an op: the daemon's timer, then the walk. */
+/* After an engine call of an op: the daemon re-arms its timer. */
 static void after_engine(struct control *c)
 {
 	if (c->env.engine_called)
 		c->env.engine_called(c->env.ctx);
-	control_sync(c);
 }
-
-/* ---- the server's ops ---- */
 
 struct list_sas_ctx {
 	vici_sa_fn *fn;
@@ -426,12 +320,39 @@ static void list_sas_view(const struct ikev2_sa_view *v, void *arg)
 		free(ch);
 }
 
+/* An IKEv1 ISAKMP SA with its IPsec SAs (the engine hands out the
+ * common struct ike_sa, ike/ike_sa.h). */
+static void list_sas_v1(const struct ike_sa *s, void *arg)
+{
+	struct list_sas_ctx *lc = arg;
+	struct vici_child_sa stack[CONTROL_STACK_CHILDREN], *ch = stack;
+	size_t n = ike_sa_child_count(s), i = 0;
+	const struct child_sa *k;
+	struct vici_ike_sa sa;
+
+	if (n > ARRAY_SIZE(stack)) {
+		ch = calloc(n, sizeof(*ch));
+		if (!ch)
+			return;
+	}
+	ike_from_sa(s, &sa);
+	for (k = s->children; k && i < n; k = k->next)
+		child_from_sa(k, &ch[i++]);
+	sa.children = ch;
+	sa.nchildren = i;
+	lc->fn(&sa, lc->arg);
+	if (ch != stack)
+		free(ch);
+}
+
 static void op_list_sas(void *ctx, vici_sa_fn *fn, void *arg)
 {
 	struct control *c = ctx;
 	struct list_sas_ctx lc = {fn, arg};
 
 	ikev2_sa_foreach(c->env.ikev2, list_sas_view, &lc);
+	if (c->env.ikev1)
+		ikev1_sa_foreach(c->env.ikev1, list_sas_v1, &lc);
 }
 
 static void op_list_conns(void *ctx, vici_conn_fn *fn, void *arg)
@@ -468,25 +389,34 @@ static const struct conn_cfg *find_conn(const struct oak_config *cfg, const char
 	return conn;
 }
 
+struct find_ctx {
+	uint32_t serial;
+	bool established;
+};
+
+static void find_established(const struct ikev2_sa_view *v, void *arg)
+{
+	struct find_ctx *f = arg;
+
+	if (v->serial == f->serial)
+		f->established = v->state == IKE_SA_STATE_ESTABLISHED;
+}
+
 static int op_initiate(void *ctx, const char *ike, const char *child, struct vici_initiated *out,
 		       char *err, size_t errlen)
 {
 	struct control *c = ctx;
 	const struct conn_cfg *conn = find_conn(*c->env.config, ike, child, err, errlen);
-	uint64_t gen = c->gen;
-	struct control_sa *e;
+	struct find_ctx f = {0};
 	uint32_t serial = 0;
 	int rc;
 
 	if (!conn)
 		return -ENOENT;
-	if (conn->version == 1) {
-		snprintf(err, errlen,
-			 "connection '%s' is IKEv1, which this oakd does not speak yet",
-			 conn->name);
-		return -EPROTONOSUPPORT;
-	}
-	rc = ikev2_initiate(c->env.ikev2, conn->name, child, mono_ms(), &serial);
+	if (conn->version == 1 && c->env.ikev1)
+		rc = ikev1_initiate(c->env.ikev1, conn->name, child, mono_ms(), &serial);
+	else
+		rc = ikev2_initiate(c->env.ikev2, conn->name, child, mono_ms(), &serial);
 	after_engine(c);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s",
@@ -496,18 +426,21 @@ static int op_initiate(void *ctx, const char *ike, const char *child, struct vic
 	}
 	out->ike_serial = serial;
 	out->ike_only = conn->nchildren == 0;
-	e = sa_find(c, serial);
-	if (!e) {
-		/* gone within the call: the walk never saw it, so say it here */
-		struct vici_ike_sa sa = {.uniqueid = serial, .name = conn->name, .version = 2};
+	/* An SA that failed within the call was reported by the observer then
+	 * (the server keeps events of the running op). One that is established
+	 * already was so before this request (nothing completes inside the
+	 * call): nothing new will come, and the server answers on events only,
+	 * so the up is said again (listeners see a second ike-updown). The walk
+	 * is once per initiate, not per engine call. */
+	if (out->ike_only && conn->version != 1) {
+		f.serial = serial;
+		ikev2_sa_foreach(c->env.ikev2, find_established, &f);
+		if (f.established) {
+			struct vici_ike_sa sa = {
+				.uniqueid = serial, .name = conn->name, .version = 2};
 
-		vici_server_ike_event(c->server, &sa, VICI_SA_FAILED,
-				      "the IKE SA was deleted at once");
-	} else if (out->ike_only && e->up_gen && e->up_gen <= gen) {
-		/* already up before this request: nothing new will come. The
-		 * server answers requests on events only, so the up is said again
-		 * (listeners see a second ike-updown) */
-		ike_event(c, e, VICI_SA_UP);
+			vici_server_ike_event(c->server, &sa, VICI_SA_UP, NULL);
+		}
 	}
 	return 0;
 }
@@ -516,6 +449,22 @@ struct term_ctx {
 	const struct vici_terminate_req *req;
 	struct vici_terminating *out;
 };
+
+/* The same for an IKEv1 SA. */
+static void term_collect_v1(const struct ike_sa *s, void *arg)
+{
+	struct term_ctx *t = arg;
+	struct vici_terminating *out = t->out;
+	const struct child_sa *k;
+
+	if (t->req->ike && s->conn && strcmp(s->conn->name, t->req->ike) == 0 &&
+	    out->n < VICI_MAX_TERMINATE)
+		out->serials[out->n++] = s->serial;
+	for (k = s->children; t->req->child && k; k = k->next)
+		if (k->cfg && strcmp(k->cfg->name, t->req->child) == 0 &&
+		    out->n < VICI_MAX_TERMINATE)
+			out->serials[out->n++] = k->serial;
+}
 
 /* Collect what the request names (no engine calls during the walk). */
 static void term_collect(const struct ikev2_sa_view *v, void *arg)
@@ -543,15 +492,23 @@ static int op_terminate(void *ctx, const struct vici_terminate_req *req,
 	(void)err;
 	(void)errlen;
 	out->n = 0;
-	if (req->ike_id || req->child_id)
+	if (req->ike_id || req->child_id) {
 		out->serials[out->n++] = req->ike_id ? req->ike_id : req->child_id;
-	else
+	} else {
 		ikev2_sa_foreach(c->env.ikev2, term_collect, &t);
-	/* keep the ones the engine knew: the rest is not waited for */
+		if (c->env.ikev1)
+			ikev1_sa_foreach(c->env.ikev1, term_collect_v1, &t);
+	}
+	/* keep the ones an engine knew (serials are unique over both, ike_env
+	 * serials): the rest is not waited for */
 	for (size_t i = 0; i < out->n; i++) {
 		uint32_t s = out->serials[i];
 		int rc = children ? ikev2_terminate_child(c->env.ikev2, s, mono_ms())
 				  : ikev2_terminate(c->env.ikev2, s, mono_ms());
+
+		if (rc == -ENOENT && c->env.ikev1)
+			rc = children ? ikev1_terminate_child(c->env.ikev1, s, mono_ms())
+				      : ikev1_terminate(c->env.ikev1, s, mono_ms());
 
 		if (rc == 0)
 			out->serials[k++] = s;
@@ -559,6 +516,44 @@ static int op_terminate(void *ctx, const struct vici_terminate_req *req,
 	out->n = k;
 	after_engine(c);
 	return 0; /* n = 0: the server says nothing matched */
+}
+
+/* rekey: what the request names (as for terminate), each started with
+ * ikev2_rekey_ike / ikev2_rekey_child; *n counts the ones started. */
+static int op_rekey(void *ctx, const struct vici_terminate_req *req, bool reauth, size_t *n,
+		    char *err, size_t errlen)
+{
+	struct control *c = ctx;
+	struct vici_terminating found = {0};
+	struct term_ctx t = {req, &found};
+	bool children = req->child || req->child_id;
+	int rc, last = 0;
+
+	*n = 0;
+	if (reauth) {
+		snprintf(err, errlen,
+			 "reauthentication is not supported by oakd yet: rekey instead");
+		return -ENOTSUP;
+	}
+	if (req->ike_id || req->child_id)
+		found.serials[found.n++] = req->ike_id ? req->ike_id : req->child_id;
+	else
+		ikev2_sa_foreach(c->env.ikev2, term_collect, &t);
+	for (size_t i = 0; i < found.n; i++) {
+		rc = children ? ikev2_rekey_child(c->env.ikev2, found.serials[i], mono_ms())
+			      : ikev2_rekey_ike(c->env.ikev2, found.serials[i], mono_ms());
+		if (rc == 0)
+			(*n)++;
+		else
+			last = rc;
+	}
+	after_engine(c);
+	if (*n == 0 && last == -EBUSY) {
+		snprintf(err, errlen, "a rekey or delete of that %s SA is in progress already",
+			 children ? "CHILD" : "IKE");
+		return last;
+	}
+	return 0;
 }
 
 static void op_stats(void *ctx, struct vici_stats *out)
@@ -577,8 +572,141 @@ static void op_stats(void *ctx, struct vici_stats *out)
 	out->workers_idle = ps.threads - out->workers_active;
 	out->ikesas_total = ikev2_sa_count(c->env.ikev2);
 	out->ikesas_half_open = ikev2_half_open_count(c->env.ikev2);
+	if (c->env.ikev1) {
+		out->ikesas_total += ikev1_sa_count(c->env.ikev1);
+		out->ikesas_half_open += ikev1_half_open_count(c->env.ikev1);
+	}
 }
 
+/* ---- configuration loaded over VICI ---- */
+/* ---- configuration loaded over VICI ---- */
+
+static const struct vici_conf *vici_set(const struct control *c)
+{
+	return !c ? NULL : c->applying ? c->applying : vici_server_conf(c->server);
+}
+
+int control_model_load(const struct control *c, const char *path, struct oak_config **out,
+		       struct conf_err *err)
+{
+	const struct vici_conf *vc = vici_set(c);
+	struct conf_tree *t = NULL;
+	struct conf_err errs[1];
+	int rc;
+
+	if (!vc)
+		return conf_model_load(path, out, err);
+	*out = NULL;
+	rc = conf_parse_file(path, &t, err);
+	if (rc)
+		return rc;
+	if (vici_conf_merge(vc, t) < 0) {
+		conf_tree_free(t);
+		conf_err_set(err, path, 0, "out of memory");
+		return -ENOMEM;
+	}
+	if (conf_schema_check(t, errs, 1)) {
+		if (err)
+			*err = errs[0];
+		conf_tree_free(t);
+		return -EINVAL;
+	}
+	return conf_model_build(t, out, err);
+}
+
+int control_certs_load(const struct control *c, const struct oak_config *cfg,
+		       struct certs_store **out, char *why, size_t whylen)
+{
+	const struct vici_conf *vc = vici_set(c);
+	struct certs_blob *blobs = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (vc && vc->nblobs && !(blobs = vici_conf_blob_list(vc, &n))) {
+		snprintf(why, whylen, "certificate store: out of memory");
+		return -ENOMEM;
+	}
+	rc = certs_store_load_blobs(cfg, blobs, n, out, why, whylen);
+	free(blobs);
+	return rc;
+}
+
+/* A config error as a VICI client reads it: keys that came over VICI have
+ * no file and line worth saying. */
+static void conf_err_msg(const struct conf_err *e, char *out, size_t len)
+{
+	if (strcmp(e->file, VICI_CONF_FILE) == 0 || !e->file[0])
+		snprintf(out, len, "%s", e->msg);
+	else
+		conf_err_str(e, out, len);
+}
+
+/* Build everything a reload would from the file and cand, without running
+ * it: the errors a client should read, and none of the reload's logging. */
+static int validate(struct control *c, char *err, size_t errlen)
+{
+	struct oak_config *cfg = NULL;
+	struct certs_store *certs = NULL;
+	struct conf_err cerr;
+	int rc = control_model_load(c, c->env.config_path, &cfg, &cerr);
+
+	if (rc == 0 && (rc = oakd_check_config(cfg, &cerr)) != 0) {
+		oak_config_unref(cfg);
+		cfg = NULL;
+	}
+	if (rc) {
+		conf_err_msg(&cerr, err, errlen);
+		return rc;
+	}
+	rc = control_certs_load(c, cfg, &certs, err, errlen);
+	certs_store_unref(certs);
+	oak_config_unref(cfg);
+	return rc;
+}
+
+/* oakd_reload, with its error line as err. */
+static int reload(struct control *c, char *err, size_t errlen)
+{
+	int rc;
+
+	c->capture = true;
+	c->captured[0] = '\0';
+	rc = oakd_reload(c->env.oakd);
+	c->capture = false;
+	if (rc)
+		snprintf(err, errlen, "%s", c->captured[0] ? c->captured : strerror(-rc));
+	return rc;
+}
+
+static int op_apply(void *ctx, const struct vici_conf *cand, char *err, size_t errlen)
+{
+	struct control *c = ctx;
+	int rc;
+
+	c->applying = cand;
+	rc = validate(c, err, errlen);
+	if (rc == 0)
+		rc = reload(c, err, errlen);
+	c->applying = NULL;
+	return rc;
+}
+
+static int op_reload(void *ctx, char *err, size_t errlen)
+{
+	return reload(ctx, err, errlen);
+}
+
+static void op_list_certs(void *ctx,
+			  void (*fn)(const struct certs_cert *c, bool ca, bool has_key, void *arg),
+			  void *arg)
+{
+	struct control *c = ctx;
+
+	if (c->env.certs && *c->env.certs)
+		certs_store_foreach(*c->env.certs, fn, arg);
+}
+
+/* ---- life ---- */
 /* ---- life ---- */
 
 int control_new(const struct control_env *env, struct control **out)
@@ -590,28 +718,33 @@ int control_new(const struct control_env *env, struct control **out)
 		.initiate = op_initiate,
 		.terminate = op_terminate,
 		.stats = op_stats,
+		.list_certs = op_list_certs,
+		.rekey = op_rekey,
 	};
 	struct control *c = calloc(1, sizeof(*c));
+	struct sa_observer obs = {.ike_state = obs_ike_state, .child_state = obs_child_state};
 	int rc;
 
 	*out = NULL;
-	if (!c || htab_init(&c->sas, 64) < 0) {
+	if (!c) {
 		log_err(SUB_DAEMON, "cannot open the control socket %s: out of memory",
 			env->socket);
-		free(c);
 		return -ENOMEM;
 	}
 	c->env = *env;
 	c->loop_thread = pthread_self();
 	ops.ctx = c;
+	if (env->oakd && env->config_path) {
+		ops.apply = op_apply;
+		ops.reload = op_reload;
+	}
 	rc = vici_server_new(env->base, &scfg, &ops, &c->server);
 	if (rc < 0) { /* the server logged why, with the path */
-		htab_free(&c->sas);
 		free(c);
 		return rc;
 	}
-	/* the SAs start_action = start made already are the first snapshot */
-	control_sync(c);
+	obs.ctx = c;
+	sa_observer_set(&obs);
 	log_set_sink(control_sink, c);
 	*out = c;
 	return 0;
@@ -619,21 +752,10 @@ int control_new(const struct control_env *env, struct control **out)
 
 void control_free(struct control *c)
 {
-	struct hnode *n = NULL, *next;
-	size_t pos = 0;
-
 	if (!c)
 		return;
+	sa_observer_set(NULL);
 	log_set_sink(c->env.sink, c->env.sink_ctx);
 	vici_server_free(c->server);
-	/* the table must not change while it is visited: take one node ahead */
-	for (n = htab_iter(&c->sas, &pos, NULL); n; n = next) {
-		struct control_sa *e = container_of(n, struct control_sa, node);
-
-		next = htab_iter(&c->sas, &pos, n);
-		free(e->children);
-		free(e);
-	}
-	htab_free(&c->sas);
 	free(c);
 }

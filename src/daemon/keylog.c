@@ -264,8 +264,14 @@ static void keylog_cb_ikev2(void *ctx, const struct ike_keylog_ikev2 *keys)
 	keylog_write_ikev2(ctx, keys);
 }
 
+static void keylog_cb_ikev1(void *ctx, const uint8_t icookie[8], const uint8_t *enc_key, size_t len)
+{
+	keylog_write_ikev1(ctx, icookie, enc_key, len);
+}
+
 void keylog_ike_env(struct keylog *k, struct ike_keylog *out)
 {
 	out->ctx = k;
 	out->ikev2 = k ? keylog_cb_ikev2 : NULL;
+	out->ikev1 = k ? keylog_cb_ikev1 : NULL;
 }

@@ -13,10 +13,12 @@
 #include "daemon/control.h"
 #include "daemon/kernel.h"
 #include "daemon/keylog.h"
+#include "daemon/notify.h"
 #include "ike/certs.h"
 #include "lib/log.h"
 #include "lib/mono_time.h"
 #include "net/udp.h"
+#include "ikev1/engine.h"
 #include "ikev2/engine.h"
 
 /* ISAKMP header (RFC 7296 3.1): the version octet is at offset 17, the
@@ -37,7 +39,9 @@ struct oakd {
 	struct udp_net *udp;
 	struct net_ops net;
 	struct ikev2_engine *ikev2;
-	struct control *control; /* the VICI socket */
+	struct ikev1_engine *ikev1;
+	uint32_t serials, reqids; /* shared by the two engines (ike_env) */
+	struct control *control;  /* the VICI socket */
 	struct event *timer, *stop_timer;
 	struct event *sig_hup, *sig_term, *sig_int;
 	uint64_t stop_deadline; /* mono ms; 0 while running */
@@ -94,10 +98,11 @@ void oakd_apply_log_levels(const struct oak_config *cfg, const struct oakd_opts 
 static void oakd_rearm(struct oakd *d)
 {
 	uint64_t deadline = ikev2_next_deadline(d->ikev2), now = mono_ms();
+	uint64_t v1 = d->ikev1 ? ikev1_next_deadline(d->ikev1) : UINT64_MAX;
 	struct timeval tv;
 
-	/* every engine call ends here: VICI sees what it changed (control.h) */
-	control_sync(d->control);
+	if (v1 < deadline)
+		deadline = v1;
 	if (deadline == UINT64_MAX) {
 		event_del(d->timer);
 		return;
@@ -113,6 +118,7 @@ static void oakd_on_timer(evutil_socket_t fd, short what, void *arg)
 	struct oakd *d = arg;
 
 	ikev2_run_timers(d->ikev2, mono_ms());
+	ikev1_run_timers(d->ikev1, mono_ms());
 	oakd_rearm(d);
 }
 
@@ -130,15 +136,18 @@ static void oakd_on_datagram(void *ctx, const struct ip_endpoint *local,
 		oakd_rearm(d);
 		return;
 	}
-	/* RFC 7296 1.5: an unknown major version gets INVALID_MAJOR_VERSION from
-	 * the engine once it parses; IKEv1 has no engine yet */
+	if (major == 1 && !d->stop_deadline) {
+		ikev1_recv(d->ikev1, local, remote, msg, len, mono_ms());
+		oakd_rearm(d);
+		return;
+	}
 	if (major == 1)
 		d->dropped_v1++;
 	else
 		d->dropped_other++;
 	log_debug(SUB_NET, "dropped a %zu-byte datagram from %s: %s", len,
 		  ip_endpoint_fmt(remote, from, sizeof(from)),
-		  major == 1 ? "IKEv1 is not supported yet" : "not an IKEv2 message");
+		  major == 1 ? "oakd is stopping" : "neither IKEv1 nor IKEv2");
 }
 
 /* ---- crypto jobs: the engine's done callback, then the timer re-armed ---- */
@@ -191,7 +200,7 @@ static void oakd_on_stop_poll(evutil_socket_t fd, short what, void *arg)
 	size_t left = 0;
 	struct timeval tv = {0, (suseconds_t)OAKD_STOP_POLL_MS * 1000};
 
-	left = ikev2_sa_count(d->ikev2);
+	left = ikev2_sa_count(d->ikev2) + ikev1_sa_count(d->ikev1);
 	if (left == 0 || mono_ms() >= d->stop_deadline) {
 		if (left)
 			log_notice(SUB_DAEMON, "stopping with %zu IKE SAs left", left);
@@ -215,6 +224,7 @@ static void oakd_on_signal(evutil_socket_t sig, short what, void *arg)
 		   sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	d->stop_deadline = mono_ms() + OAKD_STOP_WAIT_MS;
 	ikev2_terminate_all(d->ikev2, mono_ms());
+	ikev1_terminate_all(d->ikev1, mono_ms());
 	oakd_rearm(d);
 	oakd_on_stop_poll(-1, 0, d);
 }
@@ -225,7 +235,7 @@ int oakd_reload(struct oakd *d)
 	struct certs_store *certs = NULL;
 	struct conf_err err;
 	char msg[600], why[CERTS_WHY_LEN];
-	int rc = conf_model_load(d->opts.config_path, &cfg, &err);
+	int rc = control_model_load(d->control, d->opts.config_path, &cfg, &err);
 
 	if (rc == 0 && (rc = oakd_check_config(cfg, &err)) != 0)
 		oak_config_unref(cfg);
@@ -234,7 +244,7 @@ int oakd_reload(struct oakd *d)
 			conf_err_str(&err, msg, sizeof(msg)));
 		return rc;
 	}
-	rc = certs_store_load(cfg, &certs, why, sizeof(why));
+	rc = control_certs_load(d->control, cfg, &certs, why, sizeof(why));
 	if (rc) {
 		log_err(SUB_CFG,
 			"reload failed, keeping the running configuration and certificates: %s",
@@ -246,11 +256,14 @@ int oakd_reload(struct oakd *d)
 	/* sockets, kernel backend, key log and threads stay as started */
 	log_info(SUB_CFG, "configuration reloaded: %zu connections, %zu secrets", cfg->nconns,
 		 cfg->npsks + cfg->nprivate_keys);
+	notify_status("configuration reloaded");
 	/* the certificates first: start_action = start may sign at once */
 	ikev2_engine_set_certs(d->ikev2, certs);
+	ikev1_engine_set_certs(d->ikev1, certs);
 	certs_store_unref(d->certs);
 	d->certs = certs;
 	ikev2_engine_set_config(d->ikev2, cfg, mono_ms());
+	ikev1_engine_set_config(d->ikev1, cfg, mono_ms());
 	oakd_rearm(d);
 	oak_config_unref(d->cfg);
 	d->cfg = cfg;
@@ -304,16 +317,22 @@ static int oakd_start_engine(struct oakd *d)
 		return rc;
 	}
 	env.jobs.ctx = d;
+	env.serials = &d->serials;
+	env.reqids = &d->reqids;
+	env.events = control_ike_events(&d->control);
 	env.jobs.submit = oakd_job_submit;
 	keylog_ike_env(d->keylog, &env.keylog);
 	d->ikev2 = ikev2_engine_new(&env);
-	if (!d->ikev2) {
-		log_err(SUB_DAEMON, "cannot start the IKEv2 engine: out of memory");
+	d->ikev1 = ikev1_engine_new(&env);
+	if (!d->ikev2 || !d->ikev1) {
+		log_err(SUB_DAEMON, "cannot start the IKE engines: out of memory");
 		return -ENOMEM;
 	}
 	/* the store before the config: start_action = start may sign at once */
 	ikev2_engine_set_certs(d->ikev2, d->certs);
+	ikev1_engine_set_certs(d->ikev1, d->certs);
 	ikev2_engine_set_config(d->ikev2, d->cfg, mono_ms());
+	ikev1_engine_set_config(d->ikev1, d->cfg, mono_ms());
 	oakd_rearm(d);
 	return 0;
 }
@@ -328,13 +347,17 @@ static int oakd_start_control(struct oakd *d)
 {
 	struct control_env env = {.base = d->base,
 				  .ikev2 = d->ikev2,
+				  .ikev1 = d->ikev1,
 				  .pool = d->pool,
 				  .config = &d->cfg,
 				  .socket = d->cfg->daemon.socket,
 				  .sink = d->opts.log_sink,
 				  .sink_ctx = d->opts.log_sink_ctx,
 				  .engine_called = oakd_engine_called,
-				  .ctx = d};
+				  .ctx = d,
+				  .oakd = d,
+				  .config_path = d->opts.config_path,
+				  .certs = &d->certs};
 
 	return control_new(&env, &d->control);
 }
@@ -353,6 +376,17 @@ static int oakd_start_events(struct oakd *d)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* systemd (Type=notify): READY=1 with a status line, and the watchdog */
+static void oakd_notify_ready(struct oakd *d)
+{
+	char status[200];
+
+	snprintf(status, sizeof(status), "%zu connections, %zu secrets, IKE on ports %u and %u",
+		 d->cfg->nconns, d->cfg->npsks + d->cfg->nprivate_keys, d->cfg->daemon.port,
+		 d->cfg->daemon.port_nat_t);
+	notify_ready(d->base, status);
 }
 
 struct oakd *oakd_start(const struct oakd_opts *opts, struct oak_config *cfg)
@@ -379,11 +413,13 @@ struct oakd *oakd_start(const struct oakd_opts *opts, struct oak_config *cfg)
 		oakd_free(d);
 		return NULL;
 	}
+	oakd_kernel_set_engine(d->kernel_backend, d->ikev2, oakd_engine_called, d);
 	log_notice(SUB_DAEMON,
 		   "oakd started: %zu connections, %zu secrets, listening on port "
 		   "%u and %u",
 		   cfg->nconns, cfg->npsks + cfg->nprivate_keys, cfg->daemon.port,
 		   cfg->daemon.port_nat_t);
+	oakd_notify_ready(d);
 	return d;
 }
 
@@ -403,10 +439,12 @@ void oakd_free(struct oakd *d)
 
 	if (!d)
 		return;
+	notify_stop();
 	/* the pool first: its last done callbacks still reach the engine */
 	pool_free(d->pool);
 	control_free(d->control); /* after the workers' last log lines, before the engine */
 	ikev2_engine_free(d->ikev2);
+	ikev1_engine_free(d->ikev1);
 	certs_store_unref(d->certs);
 	udp_close(d->udp);
 	/* after the engine: it deleted its SAs, the backend flushes what is left */

@@ -1,7 +1,7 @@
 /* main.c: oakd's command line.
  *
  *   oakd [-F|--foreground] [-c|--config FILE] [--check-config]
- *        [--debug SUB=LEVEL ...] [--version]
+ *        [--debug SUB=LEVEL ...] [--user USER] [--version]
  *
  * Exit codes: 0 clean stop or configuration OK; 1 start-up failure (one
  * line says what: the config's first error, a socket that cannot be bound,
@@ -21,6 +21,7 @@
 #include "conf/parse.h"
 #include "conf/schema.h"
 #include "daemon/loop.h"
+#include "daemon/privs.h"
 #include "lib/htab.h"
 #include "lib/log.h"
 
@@ -36,6 +37,7 @@ enum {
 	OPT_CHECK = 256,
 	OPT_DEBUG,
 	OPT_VERSION,
+	OPT_USER,
 };
 
 static void usage(FILE *f)
@@ -47,6 +49,7 @@ static void usage(FILE *f)
 		   "  --check-config     check the configuration, print every error, and exit\n"
 		   "  --debug SUB=LEVEL  log level of a subsystem (or all): err, warn, notice,\n"
 		   "                     info, debug, trace; may be repeated\n"
+		   "  --user USER        run as USER with CAP_NET_ADMIN only (started as root)\n"
 		   "  --version          print the version and exit\n");
 }
 
@@ -99,7 +102,7 @@ static void syslog_sink(void *ctx, enum log_sub sub, enum log_level lvl, const c
 
 struct cli {
 	bool foreground, check;
-	const char *config;
+	const char *config, *user; /* --user: privs.h */
 	const char *debug[OAKD_MAX_DEBUG];
 	size_t ndebug;
 };
@@ -113,6 +116,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{"check-config", no_argument, NULL, OPT_CHECK},
 		{"debug", required_argument, NULL, OPT_DEBUG},
 		{"version", no_argument, NULL, OPT_VERSION},
+		{"user", required_argument, NULL, OPT_USER},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -140,6 +144,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return 2 + 1;
 			}
 			cli->debug[cli->ndebug++] = optarg;
+			break;
+		case OPT_USER:
+			cli->user = optarg;
 			break;
 		case OPT_VERSION:
 			printf("oakd %s\n", OAK_VERSION);
@@ -182,6 +189,7 @@ int main(int argc, char **argv)
 		oak_config_unref(cfg);
 		return 0;
 	}
+	log_stderr_prefix(log_journal_stream()); /* "<3>..." when stderr is the journal */
 	oakd_apply_log_levels(NULL, &opts);
 	cfg = load(cli.config, false);
 	if (!cfg)
@@ -200,6 +208,10 @@ int main(int argc, char **argv)
 	d = oakd_start(&opts, cfg);
 	if (!d)
 		return 1;
+	if (privs_drop(cli.user)) {
+		oakd_free(d);
+		return 1;
+	}
 	rc = oakd_run(d);
 	oakd_free(d);
 	return rc;

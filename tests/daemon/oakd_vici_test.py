@@ -5,7 +5,10 @@ Two oakd on 127.0.0.1 (high ports, sockets in a temp dir): oakctl up on one
 brings the IKE SA and the CHILD SA up on both; oakctl status, oakctl --json
 show sas and strongSwan's swanctl --list-sas show the same SPIs on both
 sides; swanctl --monitor-sa sees the ike-updown / child-updown events;
-oakctl down removes the SAs on both; a failing initiate says why; a socket
+oakctl down removes the SAs on both; a failing initiate says why; swanctl
+--load-all loads a connection and a secret into oakd (a bad proposal is
+refused with the key named and nothing changes; what VICI loaded survives a
+SIGHUP and is unloaded when the file drops it); a socket
 that cannot be opened stops start-up; a stopped daemon makes oakctl exit 3.
 Only the PIDs this script starts are signalled.
 """
@@ -324,6 +327,68 @@ def test_failures(moon):
     check(status(moon)[3].strip() == "no IKE SAs", "the failed IKE SA is gone")
 
 
+VICI_CONN = """connections {{
+    vgw {{
+        version = 2
+        remote_addrs = 127.0.0.1
+        remote_port = {peer_port}
+        proposals = {proposal}
+        local {{ auth = psk
+                id = moon.example }}
+        remote {{ auth = psk
+                 id = sun.example }}
+        children {{ vnet {{ local_ts = 10.9.0.0/16 }} }}
+    }}
+}}
+secrets {{ ike-v {{ id-1 = sun.example
+                   secret = 0x5ec2e7 }} }}
+"""
+
+
+def test_vici_config(d, moon, moon_proc, moon_log, peer_port):
+    """swanctl --load-all / --load-conns into oakd: a bad proposal is refused
+    with the key named and nothing changes; a good one is listed, survives a
+    SIGHUP reload, and is unloaded when the file no longer has it."""
+    if not os.access(SWANCTL, os.X_OK):
+        print(f"skip swanctl load checks: {SWANCTL} not found (strongswan-swanctl)")
+        return
+    sw = os.path.join(d, "swanctl")
+    os.makedirs(sw, exist_ok=True)
+    f = os.path.join(sw, "swanctl.conf")
+
+    def conns():
+        rc, out = swanctl(moon, "--list-conns")
+        return sorted(re.findall(r"^(\S+): IKEv", out, re.M)) if rc == 0 else None
+
+    before = conns()
+    with open(f, "w") as fh:
+        fh.write(VICI_CONN.format(peer_port=peer_port, proposal="aes256-sha256-x25520"))
+    rc, out = swanctl(moon, "--load-all", "--noprompt", "--file", f)
+    check(rc != 0 and "loading connection 'vgw' failed: connections.vgw.proposals: unknown "
+          "algorithm 'x25520'" in out, "load-conn with a bad proposal: refused, key named", out)
+    check(conns() == before, f"  ... the running connections are unchanged ({before})", conns())
+    with open(f, "w") as fh:
+        fh.write(VICI_CONN.format(peer_port=peer_port, proposal="aes256-sha256-x25519"))
+    rc, out = swanctl(moon, "--load-all", "--noprompt", "--file", f)
+    check(rc == 0 and "loaded connection 'vgw'" in out and "loaded ike secret 'ike-v'" in out,
+          "swanctl --load-all loads a connection and a secret into oakd", out)
+    check(conns() == sorted(before + ["vgw"]), "list-conns shows it next to oak.conf's", conns())
+    reloads = open(moon_log).read().count("configuration reloaded")
+    moon_proc.send_signal(signal.SIGHUP)
+    check(wait_for(lambda: open(moon_log).read().count("configuration reloaded") > reloads),
+          "moon reloads on SIGHUP")
+    check(conns() == sorted(before + ["vgw"]), "what VICI loaded survives the reload", conns())
+    rc, out = swanctl(moon, "--initiate", "--child", "vnet", "--timeout", "10")
+    check(rc != 0 and "vnet" in out, "initiate of the VICI connection reaches the engine "
+          "(sun has no such child, so it fails)", out)
+    with open(f, "w") as fh:
+        fh.write("connections { }\n")
+    rc, out = swanctl(moon, "--load-all", "--noprompt", "--file", f)
+    check(rc == 0 and "no connections found, 1 unloaded" in out,
+          "load-all of an empty file unloads it", out)
+    check(conns() == before, "list-conns is back to oak.conf's", conns())
+
+
 def start_errors(d, ports, moon_sock):
     """Sockets that cannot be opened: oakd exits 1 and says which."""
     notsock = os.path.join(d, "plain-file")
@@ -391,6 +456,7 @@ def main():
                 monitor = None
             test_child_control(moon_sock, sun_sock, procs[0][1], moon_log)
             test_failures(moon_sock)
+            test_vici_config(d, moon_sock, procs[0][1], moon_log, ports[2])
             start_errors(d, ports, moon_sock)
 
             sun = procs[1][1]

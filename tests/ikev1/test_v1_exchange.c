@@ -379,6 +379,37 @@ static void test_delete_child(void **state)
 	h_free(&w);
 }
 
+/* Two Quick Modes for the same child share its policies (the kernel has
+ * one policy per selector): deleting the older IPsec SA pair must leave the
+ * newer one with its policies in both kernels. */
+static void test_delete_one_of_two(void **state)
+{
+	struct h_world w;
+	struct h_view v;
+
+	h_init(&w, NULL, NULL);
+	initiate(&w, INI(&w, state));
+	h_run(&w);
+	initiate(&w, INI(&w, state));
+	h_run(&w);
+	assert_int_equal(h_assert_child_pairs(&w), 2);
+	assert_true(h_view(INI(&w, state), &v));
+	assert_int_equal(v.nchildren, 2);
+	assert_int_equal(ikev1_terminate_child(INI(&w, state)->e,
+					       v.child[0].serial < v.child[1].serial
+						       ? v.child[0].serial
+						       : v.child[1].serial,
+					       w.now),
+			 0);
+	h_run(&w);
+	assert_int_equal(h_assert_child_pairs(&w), 1);
+	/* tunnel mode: out, in, fwd still there on both ends */
+	assert_int_equal(w.p[0].k.npols, 3);
+	assert_int_equal(w.p[1].k.npols, 3);
+	assert_int_equal(w.p[0].k.errors + w.p[1].k.errors, 0);
+	h_free(&w);
+}
+
 static void test_delete_isakmp(void **state)
 {
 	struct h_world w;
@@ -780,6 +811,7 @@ int main(void)
 		BOTH(test_aggressive_psk),
 		BOTH(test_aggressive_refused),
 		BOTH(test_delete_child),
+		BOTH(test_delete_one_of_two),
 		BOTH(test_delete_isakmp),
 		BOTH(test_terminate_all),
 		BOTH(test_proposal_mismatch),

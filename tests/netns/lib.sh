@@ -211,6 +211,10 @@ _nt_opts() {
 #   key=FILE (its key in private/)  ike=aes128-sha256-modp2048  esp=aes128-sha256
 #   local_ts= remote_ts= (empty: the addresses)  start=none|start (start_action)
 #   keylog=no|yes (DIR/keys/, a Wireshark config dir)
+#   version=2|1|0 (IKE version)  aggressive=no|yes (IKEv1 Aggressive Mode)
+#   rekey= life= (CHILD rekey_time, life_time; rand_time 0)  ike_rekey= (IKE
+#   rekey_time, over_time 10s, rand_time 0)  dpd= (dpd_delay)  frag= (fragmentation)
+#   frag_size= (daemon.fragment_size)  (empty: defaults)
 # The daemon section puts the VICI socket, record file and PKI dirs under DIR
 # and keeps retransmissions short (a failure shows within seconds).
 oak_conf() {
@@ -218,8 +222,9 @@ oak_conf() {
     shift 2
     local o_local="" o_remote="" o_local_id="" o_remote_id="" o_auth=psk o_psk=$NT_PSK
     local o_cert="" o_key="" o_ike=aes128-sha256-modp2048 o_esp=aes128-sha256
-    local o_local_ts="" o_remote_ts="" o_start=none o_keylog=no
-    _nt_opts "local remote local_id remote_id auth psk cert key ike esp local_ts remote_ts start keylog" "$@"
+    local o_local_ts="" o_remote_ts="" o_start=none o_keylog=no o_version=2 o_aggressive=no
+    local o_rekey="" o_life="" o_ike_rekey="" o_dpd="" o_frag="" o_frag_size=""
+    _nt_opts "local remote local_id remote_id auth psk cert key ike esp local_ts remote_ts start keylog version aggressive rekey life ike_rekey dpd frag frag_size" "$@"
     [ -n "$o_local" ] && [ -n "$o_remote" ] || die "oak_conf $name: local= and remote= are required"
     : "${o_local_id:=$o_local}" "${o_remote_id:=$o_remote}"
     mkdir -p "$dir/x509" "$dir/x509ca" "$dir/private" "$dir/keys" || die "mkdir $dir"
@@ -237,6 +242,7 @@ oak_conf() {
             echo "    x509ca_dir = $dir/x509ca"
             echo "    private_dir = $dir/private"
         fi
+        [ -n "$o_frag_size" ] && echo "    fragment_size = $o_frag_size"
         echo "    retransmit_tries = 3"
         echo "    retransmit_timeout = 1"
         echo "    log {"
@@ -245,10 +251,14 @@ oak_conf() {
         echo "}"
         echo "connections {"
         echo "    $name {"
-        echo "        version = 2"
+        echo "        version = $o_version"
+        [ "$o_aggressive" = yes ] && echo "        aggressive = yes"
         echo "        local_addrs = $o_local"
         echo "        remote_addrs = $o_remote"
         echo "        proposals = $o_ike"
+        [ -n "$o_ike_rekey" ] && printf '        rekey_time = %s\n        over_time = 10s\n        rand_time = 0\n' "$o_ike_rekey"
+        [ -n "$o_dpd" ] && echo "        dpd_delay = $o_dpd"
+        [ -n "$o_frag" ] && echo "        fragmentation = $o_frag"
         echo "        local {"
         echo "            auth = $o_auth"
         echo "            id = \"$o_local_id\""
@@ -263,6 +273,8 @@ oak_conf() {
         [ -n "$o_local_ts" ] && echo "                local_ts = $o_local_ts"
         [ -n "$o_remote_ts" ] && echo "                remote_ts = $o_remote_ts"
         echo "                esp_proposals = $o_esp"
+        [ -n "$o_rekey" ] && printf '                rekey_time = %s\n                rand_time = 0\n' "$o_rekey"
+        [ -n "$o_life" ] && echo "                life_time = $o_life"
         echo "                start_action = $o_start"
         echo "            }"
         echo "        }"
@@ -349,6 +361,11 @@ oak_child_up() {
     fi
 }
 
+# oak_v1_ike_up DIR CONN / oak_v1_child_up DIR CHILD: oakd of DIR logged an
+# established ISAKMP SA of CONN / an installed IPsec SA of CHILD (IKEv1 engine)
+oak_v1_ike_up() { grep -q "ISAKMP SA #[0-9]* ($2) established with" "$1/oakd.log"; }
+oak_v1_child_up() { grep -q "IPsec SA #[0-9]* ($2) of ISAKMP SA #[0-9]* installed" "$1/oakd.log"; }
+
 # oak_record DIR ARGS...: tests/netns/record.py on DIR/record.json (see there)
 oak_record() {
     local dir=$1
@@ -378,13 +395,14 @@ oak_show() {
 
 ########################################################################## strongSwan
 
-# sw_peer DIR [kernel=libipsec|netlink] [ike_log=N]: a strongSwan instance in DIR:
-# strongswan.conf and the swanctl tree. kernel=libipsec (default): userspace ESP,
-# CHILD SAs install on the host. ike_log=4 also writes the IKE keys to the log.
+# sw_peer DIR [kernel=libipsec|netlink] [ike_log=N] [frag_size=N]: a strongSwan
+# instance in DIR: strongswan.conf and the swanctl tree. kernel=libipsec (default):
+# userspace ESP, CHILD SAs install on the host. ike_log=4 also writes the IKE keys
+# to the log. frag_size: charon.fragment_size (default 1280).
 sw_peer() {
-    local dir=$1 o_kernel=libipsec o_ike_log=2 kplugins routes d
+    local dir=$1 o_kernel=libipsec o_ike_log=2 o_frag_size=1280 kplugins routes d
     shift
-    _nt_opts "kernel ike_log" "$@"
+    _nt_opts "kernel ike_log frag_size" "$@"
     for d in conf.d x509 x509ca private pubkey; do mkdir -p "$dir/swanctl/$d" || die "mkdir $dir"; done
     case $o_kernel in
     libipsec) kplugins="kernel-libipsec kernel-netlink" routes=yes ;;
@@ -399,6 +417,7 @@ sw_peer() {
 charon {
     load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints curve25519 gmp hmac aes sha1 sha2 kdf $kplugins socket-default vici
     install_routes = $routes
+    fragment_size = $o_frag_size
     retransmit_tries = 3
     retransmit_timeout = 1
     plugins {
@@ -432,23 +451,32 @@ EOF
 #   local= remote= (required)  local_id= remote_id= (the addresses)  auth=psk|pubkey
 #   psk=$NT_PSK  cert=FILE (own cert in swanctl/x509/)  ike=aes128-sha256-modp2048
 #   esp=aes128-sha256  local_ts= remote_ts= (empty: host to host)  start=none|start
+#   version=2|1 (IKE version)  aggressive=no|yes (IKEv1 Aggressive Mode)
+#   rekey= life= (CHILD rekey_time, life_time; rand_time 0)  ike_rekey= (IKE
+#   rekey_time, over_time 10s, rand_time 0)  dpd= (dpd_delay)  dpd_action=
+#   frag= (fragmentation)
 sw_conn() {
     local dir=$1 name=$2
     shift 2
     local o_local="" o_remote="" o_local_id="" o_remote_id="" o_auth=psk o_psk=$NT_PSK
     local o_cert="" o_ike=aes128-sha256-modp2048 o_esp=aes128-sha256 o_local_ts=""
-    local o_remote_ts="" o_start=none
-    _nt_opts "local remote local_id remote_id auth psk cert ike esp local_ts remote_ts start" "$@"
+    local o_remote_ts="" o_start=none o_version=2 o_aggressive=no
+    local o_rekey="" o_life="" o_ike_rekey="" o_dpd="" o_dpd_action="" o_frag=""
+    _nt_opts "local remote local_id remote_id auth psk cert ike esp local_ts remote_ts start version aggressive rekey life ike_rekey dpd dpd_action frag" "$@"
     [ -n "$o_local" ] && [ -n "$o_remote" ] || die "sw_conn $name: local= and remote= are required"
     : "${o_local_id:=$o_local}" "${o_remote_id:=$o_remote}"
     {
         echo "# generated by tests/netns/lib.sh sw_conn"
         echo "connections {"
         echo "    $name {"
-        echo "        version = 2"
+        echo "        version = $o_version"
+        [ "$o_aggressive" = yes ] && echo "        aggressive = yes"
         echo "        local_addrs = $o_local"
         echo "        remote_addrs = $o_remote"
         echo "        proposals = $o_ike"
+        [ -n "$o_ike_rekey" ] && printf '        rekey_time = %s\n        over_time = 10s\n        rand_time = 0\n' "$o_ike_rekey"
+        [ -n "$o_dpd" ] && echo "        dpd_delay = $o_dpd"
+        [ -n "$o_frag" ] && echo "        fragmentation = $o_frag"
         echo "        local { auth = $o_auth"
         [ -n "$o_cert" ] && echo "                certs = $o_cert"
         echo "                id = \"$o_local_id\" }"
@@ -459,6 +487,9 @@ sw_conn() {
         [ -n "$o_local_ts" ] && echo "                local_ts = $o_local_ts"
         [ -n "$o_remote_ts" ] && echo "                remote_ts = $o_remote_ts"
         echo "                esp_proposals = $o_esp"
+        [ -n "$o_rekey" ] && printf '                rekey_time = %s\n                rand_time = 0\n' "$o_rekey"
+        [ -n "$o_life" ] && echo "                life_time = $o_life"
+        [ -n "$o_dpd_action" ] && echo "                dpd_action = $o_dpd_action"
         echo "                start_action = $o_start }"
         echo "        }"
         echo "    }"
@@ -527,6 +558,15 @@ sw_child_spis() {
         END { sub(",", "", i); sub(",", "", o); if (i && o) print i, o; else exit 1 }'
 }
 
+# sw_installed_spis DIR NAME: "IN OUT" of NAME's CHILD SA in state INSTALLED
+# (during a rekey swanctl also lists the old one, DELETED or REKEYED, maybe first)
+sw_installed_spis() {
+    sw "$1" --list-sas --ike "$2" 2>/dev/null | awk '
+        / INSTALLED, / { on = 1; next } / (DELETED|REKEYED|DELETING|REKEYING|CREATED), / { on = 0 }
+        on && $1 == "in" && !i { i = $2 } on && $1 == "out" && !o { o = $2 }
+        END { sub(",", "", i); sub(",", "", o); if (i && o) print i, o; else exit 1 }'
+}
+
 ########################################################################## libreswan
 
 # lsw_peer DIR: a libreswan instance in DIR: ipsec.conf ("config setup"), an empty
@@ -543,6 +583,7 @@ config setup
     protostack=xfrm
     dnssec-enable=no
     virtual-private=
+    ikev1-policy=accept
 EOF
     : >"$dir/ipsec.secrets"
     chmod 600 "$dir/ipsec.secrets"
@@ -561,15 +602,15 @@ _lsw_id() {
 # lsw_conn DIR NAME key=value...: append "conn NAME" (IKEv2, PSK) and its secret to
 # libreswan instance DIR. Keys: local= remote= (required) local_id= remote_id=
 # ike=aes128-sha2_256-modp2048 esp=aes128-sha2_256 local_ts= remote_ts= psk=
-# start=none|start. pluto picks the IKEv2 conn of an IKE_SA_INIT by addresses:
+# start=none|start version=2|1 (IKE version) aggressive=no|yes (IKEv1). pluto picks the IKEv2 conn of an IKE_SA_INIT by addresses:
 # conns between the same two addresses must share ike=.
 lsw_conn() {
     local dir=$1 name=$2
     shift 2
     local o_local="" o_remote="" o_local_id="" o_remote_id="" o_psk=$NT_PSK
     local o_ike=aes128-sha2_256-modp2048 o_esp=aes128-sha2_256 o_local_ts="" o_remote_ts=""
-    local o_start=none lid rid
-    _nt_opts "local remote local_id remote_id ike esp local_ts remote_ts psk start" "$@"
+    local o_start=none o_version=2 o_aggressive=no lid rid
+    _nt_opts "local remote local_id remote_id ike esp local_ts remote_ts psk start version aggressive" "$@"
     [ -n "$o_local" ] && [ -n "$o_remote" ] || die "lsw_conn $name: local= and remote= are required"
     : "${o_local_id:=$o_local}" "${o_remote_id:=$o_remote}"
     lid=$(_lsw_id "$o_local_id")
@@ -578,7 +619,8 @@ lsw_conn() {
         echo ""
         echo "# generated by tests/netns/lib.sh lsw_conn"
         echo "conn $name"
-        echo "    ikev2=yes"
+        [ "$o_version" = 1 ] && echo "    ikev2=no" || echo "    ikev2=yes"
+        [ "$o_aggressive" = yes ] && echo "    aggressive=yes"
         echo "    authby=secret"
         echo "    left=$o_local"
         echo "    leftid=$lid"
