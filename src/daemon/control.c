@@ -41,12 +41,99 @@ struct control {
 	/* the engine's SA table, learned from the first SA observed: rekey
 	 * events look the SAs up by serial in it (O(1)) */
 	const struct sa_table *table;
+	const struct sa_table *tables[3]; /* by IKE version (1, 2) */
 	struct control_why why[CONTROL_WHY_SLOTS];
 	unsigned why_next;		  /* the slot to reuse next */
 	const struct vici_conf *applying; /* a VICI candidate being validated/applied */
 	bool capture;			  /* keep the last error line (a reload runs) */
 	char captured[CONTROL_WHY_LEN];
+	struct control_counters *counters; /* per connection, a small array */
+	size_t ncounters, capcounters;
 };
+
+/* ---- counters (get-counters, oakctl metrics) ---- */
+
+/* Per connection: IKE SAs up, failed by reason, CHILD SAs installed,
+ * rekeys. Connections are few (a config's), so a small array found by
+ * name; the count of SAs does not matter. */
+enum {
+	CNT_IKE_UP,
+	CNT_FAIL_PROPOSAL,
+	CNT_FAIL_AUTH,
+	CNT_FAIL_TIMEOUT,
+	CNT_FAIL_OTHER,
+	CNT_CHILD_UP,
+	CNT_CHILD_FAILED,
+	CNT_IKE_REKEY,
+	CNT_CHILD_REKEY,
+	CNT_COUNT
+};
+
+static const char *const cnt_names[CNT_COUNT] = {
+	"ike-established",  "ike-failed-no-proposal", "ike-failed-auth", "ike-failed-timeout",
+	"ike-failed-other", "child-installed",	      "child-failed",	 "ike-rekey",
+	"child-rekey",
+};
+
+#define CONTROL_MAX_COUNTED 1024 /* connections with counters */
+
+struct control_counters {
+	char conn[MODEL_NAME_MAX];
+	uint64_t n[CNT_COUNT];
+};
+
+static void count(struct control *c, const char *conn, int what)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncounters; i++)
+		if (strcmp(c->counters[i].conn, conn ? conn : "") == 0)
+			break;
+	if (i == c->ncounters) {
+		if (c->ncounters == c->capcounters) {
+			size_t cap = c->capcounters ? c->capcounters * 2 : 8;
+			struct control_counters *n;
+
+			if (cap > CONTROL_MAX_COUNTED ||
+			    !(n = realloc(c->counters, cap * sizeof(*n))))
+				return;
+			c->counters = n;
+			c->capcounters = cap;
+		}
+		memset(&c->counters[i], 0, sizeof(c->counters[i]));
+		snprintf(c->counters[i].conn, sizeof(c->counters[i].conn), "%s", conn ? conn : "");
+		c->ncounters++;
+	}
+	c->counters[i].n[what]++;
+}
+
+/* The reason class of a failure from the line that said why. */
+static int fail_class(const char *why)
+{
+	if (!why)
+		return CNT_FAIL_OTHER;
+	if (strcasestr(why, "no proposal") || strcasestr(why, "NO_PROPOSAL") ||
+	    strcasestr(why, "NO-PROPOSAL"))
+		return CNT_FAIL_PROPOSAL;
+	if (strcasestr(why, "AUTHENTICATION") || strcasestr(why, "pre-shared key") ||
+	    strcasestr(why, "certificate"))
+		return CNT_FAIL_AUTH;
+	if (strcasestr(why, "retransmi") || strcasestr(why, "timeout") ||
+	    strcasestr(why, "in time") || strcasestr(why, "no answer"))
+		return CNT_FAIL_TIMEOUT;
+	return CNT_FAIL_OTHER;
+}
+
+static void op_counters(void *ctx,
+			void (*fn)(const char *conn, const char *name, uint64_t value, void *arg),
+			void *arg)
+{
+	struct control *c = ctx;
+
+	for (size_t i = 0; i < c->ncounters; i++)
+		for (int k = 0; k < CNT_COUNT; k++)
+			fn(c->counters[i].conn, cnt_names[k], c->counters[i].n[k], arg);
+}
 
 /* ---- log lines ---- */
 
@@ -63,8 +150,10 @@ static struct control_why *why_find(struct control *c, uint32_t serial)
  * logged just before it does. */
 static void remember_why(struct control *c, const char *line)
 {
-	const char *p = strstr(line, "IKE SA #");
-	uint32_t serial = p ? (uint32_t)strtoul(p + 8, NULL, 10) : 0;
+	const char *p = strstr(line, "IKE SA #"), *q = strstr(line, "ISAKMP SA #");
+	uint32_t serial = p   ? (uint32_t)strtoul(p + 8, NULL, 10)
+			  : q ? (uint32_t)strtoul(q + 11, NULL, 10)
+			      : 0;
 	struct control_why *w;
 
 	if (!serial)
@@ -207,15 +296,21 @@ static void obs_ike_state(void *ctx, const struct ike_sa *sa, enum ike_sa_state 
 	struct vici_ike_sa v;
 	char why[CONTROL_WHY_LEN];
 
-	if (sa->table)
+	if (sa->table) {
 		c->table = sa->table;
+		if (sa->version == 1 || sa->version == 2)
+			c->tables[sa->version] = sa->table;
+	}
 	if (sa->state == IKE_SA_STATE_ESTABLISHED && from != IKE_SA_STATE_ESTABLISHED) {
 		why_take(c, sa->serial, why, sizeof(why)); /* it made it: forget */
+		count(c, sa->conn ? sa->conn->name : "", CNT_IKE_UP);
 		ike_from_sa(sa, &v);
 		vici_server_ike_event(c->server, &v, VICI_SA_UP, NULL);
 	} else if (sa->state == IKE_SA_STATE_DEAD) {
 		const char *w = why_take(c, sa->serial, why, sizeof(why));
 
+		if (!sa->established_ms)
+			count(c, sa->conn ? sa->conn->name : "", fail_class(w));
 		ike_from_sa(sa, &v);
 		vici_server_ike_event(c->server, &v,
 				      sa->established_ms ? VICI_SA_DOWN : VICI_SA_FAILED, w);
@@ -241,6 +336,9 @@ static void obs_child_state(void *ctx, const struct ike_sa *ike, const struct ch
 		return;
 	if (ike)
 		ike_from_sa(ike, &v);
+	if (ev != VICI_SA_DOWN)
+		count(c, ike && ike->conn ? ike->conn->name : "",
+		      ev == VICI_SA_UP ? CNT_CHILD_UP : CNT_CHILD_FAILED);
 	if (ev == VICI_SA_FAILED)
 		w = why_take(c, ch->ike_serial, why, sizeof(why));
 	child_from_sa(ch, &cv);
@@ -257,10 +355,21 @@ static void control_rekeyed(void *ctx, bool ike, uint32_t old_serial, uint32_t n
 
 	if (!c || !c->table)
 		return;
+	/* serials are unique over both engines: the table that has it */
+	if (!sa_table_find_serial(c->table, ike ? new_serial : 0) &&
+	    !sa_table_find_child(c->table, ike ? 0 : new_serial)) {
+		for (int v = 1; v <= 2; v++)
+			if (c->tables[v] &&
+			    (ike ? sa_table_find_serial(c->tables[v], new_serial) != NULL
+				 : sa_table_find_child(c->tables[v], new_serial) != NULL))
+				c->table = c->tables[v];
+	}
 	if (ike) {
 		const struct ike_sa *a = sa_table_find_serial(c->table, old_serial);
 		const struct ike_sa *b = sa_table_find_serial(c->table, new_serial);
 
+		if (b)
+			count(c, b->conn ? b->conn->name : "", CNT_IKE_REKEY);
 		if (!a || !b)
 			return;
 		ike_from_sa(a, &o);
@@ -271,6 +380,8 @@ static void control_rekeyed(void *ctx, bool ike, uint32_t old_serial, uint32_t n
 		const struct child_sa *b = sa_table_find_child(c->table, new_serial);
 		const struct ike_sa *sa = b ? sa_table_find_serial(c->table, b->ike_serial) : NULL;
 
+		if (sa)
+			count(c, sa->conn ? sa->conn->name : "", CNT_CHILD_REKEY);
 		if (!a || !sa)
 			return;
 		ike_from_sa(sa, &o);
@@ -720,6 +831,7 @@ int control_new(const struct control_env *env, struct control **out)
 		.stats = op_stats,
 		.list_certs = op_list_certs,
 		.rekey = op_rekey,
+		.counters = op_counters,
 	};
 	struct control *c = calloc(1, sizeof(*c));
 	struct sa_observer obs = {.ike_state = obs_ike_state, .child_state = obs_child_state};
@@ -757,5 +869,6 @@ void control_free(struct control *c)
 	sa_observer_set(NULL);
 	log_set_sink(c->env.sink, c->env.sink_ctx);
 	vici_server_free(c->server);
+	free(c->counters);
 	free(c);
 }

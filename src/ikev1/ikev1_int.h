@@ -349,6 +349,10 @@ void ikev1_float(struct ikev1_engine *e, struct ikev1_ike_sa *sa);
 
 /* --- quick.c --- */
 void ikev1_qm_recv(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev1_rx *rx);
+/* A protected error notify (NO-PROPOSAL-CHOSEN, INVALID-ID-INFORMATION ...)
+ * ends the Quick Mode(s) of ours it names. */
+void ikev1_qm_refused(struct ikev1_engine *e, struct ikev1_ike_sa *sa,
+		      const struct ikev1_notify *n);
 int ikev1_qm_start(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const struct child_cfg *child,
 		   uint64_t now);
 /* Retransmissions and clean-up of finished Quick Modes; next deadline. */

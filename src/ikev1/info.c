@@ -200,6 +200,8 @@ void ikev1_info_recv(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ike
 		default:
 			log_notice(SUB_IKE, "ISAKMP SA #%u: the peer sent %s", sa->sa.serial,
 				   ikev1_notify_str(n->type, nb, sizeof(nb)));
+			if (n->type < 8192) /* RFC 2408 3.14.1: an error */
+				ikev1_qm_refused(e, sa, n);
 		}
 	}
 	for (i = 0; (p = ikev1_msg_get(rx->msg, ISAKMP_NP_D, i)); i++) {

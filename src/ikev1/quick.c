@@ -1261,6 +1261,30 @@ static void qm_resume(struct ikev1_engine *e, struct ikev1_ike_sa *sa, int qi, u
 	}
 }
 
+void ikev1_qm_refused(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const struct ikev1_notify *n)
+{
+	char why[96], nb[32];
+	int i;
+
+	/* the notify names our SPI of the Quick Mode it refuses (RFC 2408
+	 * 3.14); without one, every Quick Mode we wait on is refused */
+	for (i = 0; i < IKEV1_MAX_QM; i++) {
+		struct ikev1_qm *q = &sa->qm[i];
+		struct child_sa *c;
+
+		if (!q->used || !q->initiator || q->state != QM_I1)
+			continue;
+		c = qm_child(e, q);
+		if (n->spi.len == 4 && c &&
+		    c->spi_in != ((uint32_t)n->spi.p[0] << 24 | (uint32_t)n->spi.p[1] << 16 |
+				  (uint32_t)n->spi.p[2] << 8 | n->spi.p[3]))
+			continue;
+		snprintf(why, sizeof(why), "the peer answered %s",
+			 ikev1_notify_str(n->type, nb, sizeof(nb)));
+		qm_abort(e, sa, q, why);
+	}
+}
+
 void ikev1_qm_recv(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev1_rx *rx)
 {
 	uint32_t msgid = rx->msg->hdr.msg_id;

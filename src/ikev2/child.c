@@ -518,6 +518,11 @@ static int install_sas(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct c
 
 	sa_common(sa, c, encap, &in);
 	sa_common(sa, c, encap, &out);
+	/* with a kernel that reports expiry the rekey starts from its soft
+	 * expiry: the jitter of rand_time goes there (one value, both SAs) */
+	if (ko->expire_events && c->cfg->rekey_time)
+		in.life.soft_seconds = out.life.soft_seconds =
+			(ikev2_child_soft_ms(c->cfg) + 999) / 1000;
 	/* RFC 7296 2.17: the _i keys protect initiator -> responder traffic */
 	if (sa_algs(c, i ? keys->encr_r : keys->encr_i, i ? keys->integ_r : keys->integ_i, &in) ||
 	    sa_algs(c, i ? keys->encr_i : keys->encr_r, i ? keys->integ_i : keys->integ_r, &out))

@@ -68,12 +68,18 @@ static uint64_t jittered(uint32_t base, uint32_t jitter)
 	return ms - j;
 }
 
+uint64_t ikev2_child_soft_ms(const struct child_cfg *cfg)
+{
+	return jittered(cfg->rekey_time, cfg->rand_time);
+}
+
 void ikev2_child_timers(struct ikev2_engine *e, const struct child_sa *c, uint64_t now)
 {
 	const struct child_cfg *cfg = c->cfg;
 	uint64_t soft = jittered(cfg->rekey_time, cfg->rand_time);
 
-	if (soft)
+	/* the kernel's soft EXPIRE starts the rekey (kernel_ops.expire_events) */
+	if (soft && !(e->env.kernel && e->env.kernel->expire_events))
 		timers_set(&e->timers, c->serial, TIMER_REKEY, now + soft);
 	if (cfg->life_time)
 		timers_set(&e->timers, c->serial, TIMER_EXPIRE,

@@ -653,6 +653,7 @@ void xfrm_kernel_ops(struct xfrm_backend *x, struct kernel_ops *ops)
 	memset(ops, 0, sizeof(*ops));
 	ops->ctx = x;
 	ops->alloc_spi = xfrm_alloc_spi;
+	ops->expire_events = true;
 	ops->add_sa = xfrm_add_sa;
 	ops->del_sa = xfrm_del_sa;
 	ops->add_policy = xfrm_add_policy;

@@ -89,6 +89,11 @@ struct kernel_ops {
 	int (*del_sa)(void *ctx, uint8_t proto, uint32_t spi, const struct ip_addr *dst);
 	int (*add_policy)(void *ctx, const struct kernel_policy *p);
 	int (*del_policy)(void *ctx, const struct kernel_policy *p);
+	/* The backend reports an SA's soft and hard expiry (XFRM EXPIRE) to the
+	 * engine (ikev2_kernel_expire): the engines then leave the CHILD SA's
+	 * rekey time to the kernel, as strongSwan does, so the rekey starts from
+	 * the kernel's soft expiry of the time, byte and packet limits alike. */
+	bool expire_events;
 };
 
 #endif

@@ -182,6 +182,11 @@ struct vici_ops {
 	 * err. */
 	int (*rekey)(void *ctx, const struct vici_terminate_req *req, bool reauth, size_t *n,
 		     char *err, size_t errlen);
+	/* get-counters: call fn for every counter of every connection (conn
+	 * "" for those of no connection), strongSwan's counters plugin shape. */
+	void (*counters)(void *ctx,
+			 void (*fn)(const char *conn, const char *name, uint64_t value, void *arg),
+			 void *arg);
 	/* Monotonic milliseconds (NULL: mono_ms()); the fakes of the tests set it. */
 	uint64_t (*now_ms)(void *ctx);
 };

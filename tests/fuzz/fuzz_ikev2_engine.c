@@ -129,7 +129,8 @@ static struct oak_config *config(void)
 }
 
 static const struct net_ops net = {NULL, f_send};
-static const struct kernel_ops kernel = {NULL, f_alloc_spi, f_add_sa, f_del_sa, f_policy, f_policy};
+static const struct kernel_ops kernel = {NULL,	   f_alloc_spi, f_add_sa, f_del_sa,
+					 f_policy, f_policy,	false};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

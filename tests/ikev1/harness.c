@@ -332,8 +332,8 @@ void h_init(struct h_world *w, const struct h_opts *moon, const struct h_opts *s
 		ip_addr_parse(i == 0 ? "192.0.2.1" : "192.0.2.2", &p->ep.addr);
 		p->ep.port = 500;
 		p->net = (struct net_ops){p, h_send};
-		p->kops = (struct kernel_ops){p,	k_alloc_spi,  k_add_sa,
-					      k_del_sa, k_add_policy, k_del_policy};
+		p->kops = (struct kernel_ops){
+			p, k_alloc_spi, k_add_sa, k_del_sa, k_add_policy, k_del_policy, false};
 		p->k.next_spi = i == 0 ? 0xc1000001u : 0xc2000001u;
 		p->cfg = peer_config(i, i == 0 ? moon : sun);
 		if (certs_store_load(p->cfg, &p->certs, why, sizeof(why)) < 0)

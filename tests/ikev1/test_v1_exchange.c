@@ -476,6 +476,7 @@ static void test_proposal_mismatch(void **state)
 static void test_quick_mode_mismatch(void **state)
 {
 	struct h_world w;
+	struct h_view v;
 	struct h_opts a = {.esp = "aes128-sha256"}, b = {.esp = "3des-sha1"};
 
 	h_init(&w, &a, &b);
@@ -487,6 +488,13 @@ static void test_quick_mode_mismatch(void **state)
 	assert_true(logcap_contains("Quick Mode for child net refused: no proposal chosen: ENCR "
 				    "offered"));
 	assert_true(logcap_contains("the peer sent NO-PROPOSAL-CHOSEN"));
+	/* the refusal ends the initiator's Quick Mode at once: its CHILD SA
+	 * is gone and nothing is retransmitted into the refusal */
+	assert_true(logcap_contains("failed: the peer answered NO-PROPOSAL-CHOSEN"));
+	assert_true(h_view(INI(&w, state), &v));
+	assert_int_equal(v.nchildren, 0);
+	h_sleep(&w, 30000); /* every retransmission time of the Quick Mode */
+	assert_int_equal(w.nq, 0);
 	h_free(&w);
 }
 

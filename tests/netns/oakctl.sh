@@ -160,6 +160,8 @@ json show-counters counters -- show counters
 text metrics '^oak_ike_sas\{state="ESTABLISHED"\} 1$' metrics
 check "metrics: the CHILD SA by state" grep -qx 'oak_child_sas{state="INSTALLED"} 1' "$OUT/metrics.txt"
 check "metrics: half-open gauge" grep -qx 'oak_ike_sas_half_open 0' "$OUT/metrics.txt"
+check "metrics: the established IKE SA counted for tun (get-counters)" \
+    grep -Eqx 'oak_counter_total\{conn="tun",name="ike-established"\} [1-9][0-9]*' "$OUT/metrics.txt"
 check "metrics: every family has HELP and TYPE" sh -c "
   for f in \$(grep -v '^#' '$OUT/metrics.txt' | sed 's/[{ ].*//' | sort -u); do
     grep -q \"^# TYPE \$f \" '$OUT/metrics.txt' || exit 1; done"
@@ -235,6 +237,10 @@ check "mismatch: B logs one line naming the differing ENCR transform" \
 grep -E "no proposal chosen" "$B/oakd.log" | head -1 | sed 's/^/    B: /'
 check "mismatch: the line says who offered it" grep -Eq "IKE_SA_INIT from 192.0.2.1.*no proposal chosen" "$B/oakd.log"
 check "mismatch: no IKE SA on A" sh -c "! '$OAKCTL' -s '$A/oak.vici' status | grep -q ESTABLISHED"
+# the initiator counts the failure by its reason (Prometheus: failed by reason)
+check "mismatch: A's metrics count a failure for tun with reason no-proposal" \
+    wait_for 10 sh -c "'$OAKCTL' -s '$A/oak.vici' metrics |
+        grep -Eq '^oak_counter_total\\{conn=\"tun\",name=\"ike-failed-no-proposal\"\\} [1-9]'"
 
 ########## systemd notification (our sd_notify) and --user (libcap-ng)
 for p in $NT_PIDS; do nt_stop "$p"; done

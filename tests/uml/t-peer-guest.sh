@@ -2,12 +2,13 @@
 # t-peer-guest.sh: oakd (kernel = xfrm) against strongSwan 5.9 (charon with
 # kernel-netlink) or libreswan 4.10 (pluto), real kernel ESP on both ends.
 # Runs inside UML:
-#   uml-run.sh t-peer-guest.sh OAKD=/path/oakd OAKCTL=/path/oakctl PEER=strongswan|libreswan
+#   uml-run.sh t-peer-guest.sh OAKD=/path/oakd OAKCTL=/path/oakctl PEER=strongswan|libreswan [VERSION=1|2]
 # The peers and their generators come from the netns suite's harness
 # (tests/netns/lib.sh); oakd's config is its oak_conf with kernel = xfrm.
 #
 # The peer in namespace A (192.0.2.1, 198.51.100.0/24 behind it), oakd in B
-# (192.0.2.2, 203.0.113.0/24), IKEv2 PSK, tunnel 198.51.100.0/24 <->
+# (192.0.2.2, 203.0.113.0/24), IKEv2 (or with VERSION=1 IKEv1 Main Mode +
+# Quick Mode) PSK, tunnel 198.51.100.0/24 <->
 # 203.0.113.0/24. Each side initiates once. What a user checks: both ends
 # show the CHILD SA; pings 203.0.113.1 -> 198.51.100.1 and back are all
 # answered; oakd's kernel counts the packets on both SAs; when the peer
@@ -16,6 +17,7 @@
 oakd=${OAKD:-} oakctl=${OAKCTL:-} # lib.sh resets OAKD and OAKCTL
 . "$(dirname "$(readlink -f "$0")")/../netns/lib.sh"
 peer=${PEER:-strongswan}
+version=${VERSION:-2}
 NT_WORK=${OAK_UML_WORK:-}/peer
 nt_init "$oakd" "$oakctl"
 [ -d "/usr/lib/uml/modules/$(uname -r)" ] || die "run me with tests/uml/uml-run.sh"
@@ -64,7 +66,7 @@ case $peer in
 strongswan)
     sw_peer "$P" kernel=netlink
     sw_conn "$P" tun local=192.0.2.1 remote=192.0.2.2 local_id=peer.oak.test remote_id=oak.oak.test \
-        local_ts=198.51.100.0/24 remote_ts=203.0.113.0/24
+        local_ts=198.51.100.0/24 remote_ts=203.0.113.0/24 version="$version"
     start_charon "$NS_A" "$P"
     sw_load "$P"
     peer_up() { sw_child_up "$P" tun; }
@@ -74,10 +76,15 @@ strongswan)
 libreswan)
     lsw_peer "$P"
     lsw_conn "$P" tun local=192.0.2.1 remote=192.0.2.2 local_id=peer.oak.test remote_id=oak.oak.test \
-        local_ts=198.51.100.0/24 remote_ts=203.0.113.0/24
+        local_ts=198.51.100.0/24 remote_ts=203.0.113.0/24 version="$version"
     start_pluto "$NS_A" "$P"
     lsw_load "$P"
-    peer_up() { lsw_state "$P" tun STATE_V2_ESTABLISHED_CHILD_SA; }
+    if [ "$version" = 1 ]; then
+        # Quick Mode done as initiator (I2) or responder (R2)
+        peer_up() { lsw_state "$P" tun 'STATE_QUICK_[IR]2'; }
+    else
+        peer_up() { lsw_state "$P" tun STATE_V2_ESTABLISHED_CHILD_SA; }
+    fi
     peer_initiate() { whack "$P" --initiate --name tun --asynchronous >/dev/null 2>&1; }
     # delete the conn's states (a Delete goes to oakd), then load it again
     peer_delete() { whack "$P" --delete --name tun >/dev/null 2>&1 && lsw_load "$P"; }
@@ -85,8 +92,12 @@ libreswan)
 *) die "PEER=$peer: expected strongswan or libreswan" ;;
 esac
 
+# libreswan's IKEv1 Quick Mode wants PFS (pfs=yes, the IKE group) and
+# refuses an offer without it
+esp=aes128-sha256
+[ "$peer$version" = libreswan1 ] && esp=aes128-sha256-modp2048
 oak_conf "$OAK" tun local=192.0.2.2 remote=192.0.2.1 local_id=oak.oak.test remote_id=peer.oak.test \
-    local_ts=203.0.113.0/24 remote_ts=198.51.100.0/24
+    local_ts=203.0.113.0/24 remote_ts=198.51.100.0/24 version="$version" esp="$esp"
 sed -i 's/^    kernel = record$/    kernel = xfrm/' "$OAK/oak.conf"
 grep -q '^    kernel = xfrm$' "$OAK/oak.conf" || die "oak_conf's daemon section changed: no kernel = xfrm"
 start_oakd "$NS_B" "$OAK" || die "no oakd"
@@ -109,4 +120,4 @@ oak_show "$OAK" | sed 's/^/    /'
 nt_stop "$OAKD_PID"
 check "oakd initiates: after SIGTERM oakd left nothing in the kernel" oak_clean
 cp "$OAK/oakd.log" "$NT_WORK/oakd.log"
-nt_result "oakd <-> $peer IKEv2 PSK, real ESP in UML"
+nt_result "oakd <-> $peer IKEv$version PSK, real ESP in UML"

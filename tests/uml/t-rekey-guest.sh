@@ -71,7 +71,11 @@ phase() {
 
 [ -x "$oakd" ] || { log "FAIL no oakd at $oakd"; exit 1; }
 check "namespaces, veth and plain ping" setup || exit 1
-phase "10 s soft lifetime" 15 "expire add: soft 10(sec), hard 11(sec)" rekey_time=10s
+# rand_time = 0: the kernel's soft limit is exactly the 10 s (with jitter it
+# would be 9-10 s)
+phase "10 s soft lifetime" 15 "expire add: soft 10(sec), hard 11(sec)" rekey_time=10s rand_time=0s
+check "10 s soft lifetime: the rekey came from the kernel's soft EXPIRE (xfrm reports expiry)" \
+	grep -q "soft lifetime reached in the kernel, rekeying" "$work/a/oakd.log" "$work/b/oakd.log"
 phase "40 packet soft limit" 12 "soft 40(packets), hard 100000(packets)" \
 	rekey_packets=40 life_packets=100000
 check "packet limit: oakd logged the kernel's soft EXPIRE" \
