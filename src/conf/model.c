@@ -292,8 +292,9 @@ static int model_daemon_numbers(const struct conf_node *sec, struct daemon_cfg *
 static int model_daemon(const struct conf_node *sec, struct daemon_cfg *d, struct conf_err *err)
 {
 	static const struct unsup unsup_daemon[] = {
-		{"user", UNSUP_ANY, NULL, "dropping privileges is not implemented in oakd yet"},
-		{"group", UNSUP_ANY, NULL, "dropping privileges is not implemented in oakd yet"},
+		{"group", UNSUP_ANY, NULL,
+		 "oakd runs with the primary group of daemon.user; a group of its own is not "
+		 "supported"},
 		{NULL, UNSUP_ANY, NULL, NULL},
 	};
 	int rc;
@@ -306,6 +307,7 @@ static int model_daemon(const struct conf_node *sec, struct daemon_cfg *d, struc
 	    (rc = model_daemon_str(sec, "record_file", MODEL_DEFAULT_RECORD_FILE, &d->record_file,
 				   err)) ||
 	    (rc = model_daemon_str(sec, "keylog", NULL, &d->keylog, err)) ||
+	    (rc = model_daemon_str(sec, "user", NULL, &d->user, err)) ||
 	    (rc = model_daemon_str(sec, "x509_dir", MODEL_DEFAULT_X509_DIR, &d->x509_dir, err)) ||
 	    (rc = model_daemon_str(sec, "x509ca_dir", MODEL_DEFAULT_X509CA_DIR, &d->x509ca_dir,
 				   err)) ||
@@ -321,6 +323,7 @@ static void model_daemon_free(struct daemon_cfg *d)
 	free(d->kernel);
 	free(d->record_file);
 	free(d->keylog);
+	free(d->user);
 	free(d->x509_dir);
 	free(d->x509ca_dir);
 	free(d->private_dir);

@@ -140,6 +140,7 @@ struct daemon_cfg {
 	char *kernel;	     /* "record" (default until XFRM exists) or "xfrm" */
 	char *record_file;   /* record backend output, JSON lines (MODEL_DEFAULT_RECORD_FILE) */
 	char *keylog;	     /* Wireshark key log, NULL = off */
+	char *user;	     /* drop to this user after start (CAP_NET_ADMIN kept), NULL = stay */
 	unsigned retransmit_tries;		   /* 5 */
 	double retransmit_timeout;		   /* 4.0 s, first wait */
 	double retransmit_base;			   /* 1.8, backoff factor */

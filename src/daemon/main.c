@@ -205,6 +205,12 @@ int main(int argc, char **argv)
 		log_set_sink(syslog_sink, NULL);
 		opts.log_sink = syslog_sink;
 	}
+	/* --user wins over daemon.user; the config's value is read before
+	 * oakd_start takes the config (a reload cannot change who we are) */
+	if (!cli.user && cfg->daemon.user && !(cli.user = strdup(cfg->daemon.user))) {
+		oak_config_unref(cfg);
+		return 1;
+	}
 	d = oakd_start(&opts, cfg);
 	if (!d)
 		return 1;

@@ -296,6 +296,10 @@ check "notify: STOPPING=1 on SIGTERM" wait_for 5 grep -q "STOPPING=1" "$OUT/noti
 # in B's namespace, now free: the user is looked up after the sockets are bound
 check "--user: an unknown user stops oakd with a clear line" sh -c \
     "! timeout 10 ip netns exec '$NS_B' '$OAKD' -F -c '$B/oak.conf' --user no-such-user-oak 2>'$OUT/nouser.err' && grep -q \"cannot switch to user 'no-such-user-oak': no such user\" '$OUT/nouser.err'"
+# the same from the config: daemon { user = ... }
+sed 's/^daemon {$/daemon {\n    user = no-such-user-oak/' "$B/oak.conf" >"$B/oak-user.conf"
+check "daemon.user: the config's user is switched to (an unknown one stops oakd clearly)" sh -c \
+    "! timeout 10 ip netns exec '$NS_B' '$OAKD' -F -c '$B/oak-user.conf' 2>'$OUT/nouser2.err' && grep -q \"cannot switch to user 'no-such-user-oak': no such user\" '$OUT/nouser2.err'"
 
 ########## show certs with certificates loaded (RSA on A, ECDSA on B)
 for p in $NT_PIDS; do nt_stop "$p"; done
