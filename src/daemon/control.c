@@ -466,6 +466,20 @@ static void op_list_sas(void *ctx, vici_sa_fn *fn, void *arg)
 		ikev1_sa_foreach(c->env.ikev1, list_sas_v1, &lc);
 }
 
+/* list-policies: the children with start_action = trap of the running
+ * config, whose trap policies the IKEv2 engine keeps in the kernel
+ * (ikev2/acquire.c installs them on every config). */
+static void op_list_policies(void *ctx, vici_policy_fn *fn, void *arg)
+{
+	struct control *c = ctx;
+	const struct oak_config *cfg = *c->env.config;
+
+	for (size_t i = 0; cfg && i < cfg->nconns; i++)
+		for (size_t k = 0; k < cfg->conns[i].nchildren; k++)
+			if (cfg->conns[i].children[k].start_action == START_TRAP)
+				fn(&cfg->conns[i], &cfg->conns[i].children[k], arg);
+}
+
 static void op_list_conns(void *ctx, vici_conn_fn *fn, void *arg)
 {
 	struct control *c = ctx;
@@ -832,6 +846,7 @@ int control_new(const struct control_env *env, struct control **out)
 		.list_certs = op_list_certs,
 		.rekey = op_rekey,
 		.counters = op_counters,
+		.list_policies = op_list_policies,
 	};
 	struct control *c = calloc(1, sizeof(*c));
 	struct sa_observer obs = {.ike_state = obs_ike_state, .child_state = obs_child_state};

@@ -242,6 +242,19 @@ check "mismatch: A's metrics count a failure for tun with reason no-proposal" \
     wait_for 10 sh -c "'$OAKCTL' -s '$A/oak.vici' metrics |
         grep -Eq '^oak_counter_total\\{conn=\"tun\",name=\"ike-failed-no-proposal\"\\} [1-9]'"
 
+########## show policies: a child with start_action = trap (its trap policies)
+for p in $NT_PIDS; do nt_stop "$p"; done
+oak_conf "$A" tun local=192.0.2.1 remote=192.0.2.2 local_id=a.oak.test remote_id=b.oak.test \
+    local_ts=198.51.100.0/24 remote_ts=203.0.113.0/24 start=trap
+mv "$A/oakd.log" "$A/oakd-mismatch.log"
+start_oakd "$NS_A" "$A" || die "no oakd"
+text show-policies-trap "tun" show policies
+check "show policies: the trap child's selectors" \
+    grep -q "198.51.100.0/24" "$OUT/show-policies-trap.txt"
+json show-policies-trap policies -- show policies
+check "show policies: the trap is in the kernel (record)" \
+    wait_for 5 grep -q '"trap":true' "$A/record.json"
+
 ########## systemd notification (our sd_notify) and --user (libcap-ng)
 for p in $NT_PIDS; do nt_stop "$p"; done
 oak_conf "$A" tun local=192.0.2.1 remote=192.0.2.2 local_id=a.oak.test remote_id=b.oak.test \
