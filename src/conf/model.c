@@ -286,6 +286,10 @@ static int model_daemon_numbers(const struct conf_node *sec, struct daemon_cfg *
 				 "fragment_size must be at least 576 (RFC 7383 2.5.1), got %llu",
 				 (unsigned long long)v);
 	d->fragment_size = (unsigned)v;
+	/* strongSwan's charon.keep_alive: 20 s */
+	if ((rc = model_get_time(sec, "keep_alive", 20, &v, err)))
+		return rc;
+	d->keep_alive = (unsigned)(v < 86400 ? v : 86400);
 	return 0;
 }
 

@@ -149,6 +149,7 @@ struct daemon_cfg {
 	char *x509_dir, *x509ca_dir, *private_dir; /* default /etc/oak/{x509,x509ca,private} */
 	unsigned threads;			   /* crypto workers, 0 = one per core */
 	unsigned fragment_size;			   /* IKEv2 fragments: IP datagram bytes (1280) */
+	unsigned keep_alive; /* NAT-keepalive interval in seconds behind a NAT (20; 0 = off) */
 };
 
 struct oak_config {

@@ -25,6 +25,7 @@ enum timer_kind {
 	TIMER_REKEY,	      /* soft lifetime */
 	TIMER_EXPIRE,	      /* hard lifetime */
 	TIMER_DPD,	      /* liveness check */
+	TIMER_KEEPALIVE,      /* NAT-keepalive while behind a NAT (RFC 3948 2.3) */
 	TIMER_KIND_COUNT
 };
 

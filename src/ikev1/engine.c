@@ -746,6 +746,23 @@ out:
 
 /* --- timers --- */
 
+/* RFC 3947 4 / RFC 3948 2.3: behind a NAT, a NAT-keepalive every
+ * daemon.keep_alive seconds (send: one now, else only arm). */
+void ikev1_keepalive(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now, bool send)
+{
+	const struct net_ops *n = e->env.net;
+	unsigned every = ikev1_daemon_cfg(e)->keep_alive;
+
+	if (!every || !sa->sa.nat_local || sa->sa.state != IKE_SA_STATE_ESTABLISHED || !n ||
+	    !n->send_keepalive)
+		return;
+	if (send) {
+		n->send_keepalive(n->ctx, &sa->sa.local, &sa->sa.remote);
+		log_debug(SUB_IKE, "ISAKMP SA #%u: NAT-keepalive to the peer", sa->sa.serial);
+	}
+	timers_set(&e->timers, sa->sa.serial, TIMER_KEEPALIVE, now + (uint64_t)every * 1000);
+}
+
 void ikev1_p1_lifetimes(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now)
 {
 	uint64_t life = sa->life_s ? sa->life_s : IKEV1_DEF_P1_LIFE;
@@ -760,6 +777,7 @@ void ikev1_p1_lifetimes(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_
 	if (sa->sa.initiator)
 		timers_set(&e->timers, sa->sa.serial, TIMER_REKEY, now + life * 900);
 	sa->last_heard = now;
+	ikev1_keepalive(e, sa, now, false);
 	if (sa->sa.conn && sa->sa.conn->dpd_delay && sa->vids.dpd)
 		timers_set(&e->timers, sa->sa.serial, TIMER_DPD,
 			   now + (uint64_t)sa->sa.conn->dpd_delay * 1000);
@@ -783,6 +801,9 @@ static void run_sa_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, enum t
 		return;
 	case TIMER_DPD:
 		ikev1_dpd_timer(e, sa, now);
+		return;
+	case TIMER_KEEPALIVE:
+		ikev1_keepalive(e, sa, now, true);
 		return;
 	case TIMER_REKEY:
 		if (sa->sa.state == IKE_SA_STATE_ESTABLISHED && sa->sa.conn) {

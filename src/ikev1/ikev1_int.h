@@ -260,6 +260,8 @@ int ikev1_job_submit(struct ikev1_engine *e, struct ikev1_ike_sa *sa, void (*wor
 		     void *arg);
 /* Re-handle sa->saved (phase 1) after a job. */
 void ikev1_redispatch(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev1_buf *saved);
+/* NAT-keepalives while behind a NAT (daemon.keep_alive). */
+void ikev1_keepalive(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now, bool send);
 /* Re-arm the SA's retransmission timer (phase 1 and Quick Modes). */
 void ikev1_arm(struct ikev1_engine *e, struct ikev1_ike_sa *sa);
 uint64_t ikev1_retransmit_delay(const struct ikev1_engine *e, unsigned tries);

@@ -983,6 +983,9 @@ static void timer_fired(struct ikev2_engine *e, uint32_t serial, enum timer_kind
 	case TIMER_DPD:
 		ikev2_ike_timer(e, sa, kind, now);
 		break;
+	case TIMER_KEEPALIVE:
+		ikev2_keepalive(e, sa, now, true);
+		break;
 	default:
 		break;
 	}

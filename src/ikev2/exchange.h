@@ -538,6 +538,10 @@ void ikev2_child_timers(struct ikev2_engine *e, const struct child_sa *c, uint64
 /* A CHILD SA's soft lifetime in ms: rekey_time less a random part of
  * rand_time (0 when rekey_time is 0). */
 uint64_t ikev2_child_soft_ms(const struct child_cfg *cfg);
+/* NAT-keepalives while behind a NAT (daemon.keep_alive): send one when
+ * send, and arm the next. */
+void ikev2_keepalive(struct ikev2_engine *e, const struct ikev2_ike_sa *sa, uint64_t now,
+		     bool send);
 void ikev2_ike_timers(struct ikev2_engine *e, const struct ikev2_ike_sa *sa, uint64_t now);
 /* A timer of a CHILD SA (serial is not an IKE SA's) / of an IKE SA. */
 void ikev2_child_timer(struct ikev2_engine *e, uint32_t serial, enum timer_kind kind, uint64_t now);

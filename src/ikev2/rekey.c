@@ -109,6 +109,7 @@ void ikev2_ike_timers(struct ikev2_engine *e, const struct ikev2_ike_sa *sa, uin
 	if (conn->dpd_delay)
 		timers_set(&e->timers, sa->sa.serial, TIMER_DPD,
 			   now + (uint64_t)conn->dpd_delay * 1000);
+	ikev2_keepalive(e, sa, now, false);
 }
 
 static void notify_rekeyed(struct ikev2_engine *e, bool ike, uint32_t from, uint32_t to)
@@ -884,4 +885,22 @@ void ikev2_ike_timer(struct ikev2_engine *e, struct ikev2_ike_sa *sa, enum timer
 	} else if (kind == TIMER_DPD) {
 		ikev2_dpd_timer(e, sa, now);
 	}
+}
+
+/* RFC 3948 2.3 / RFC 7296 2.23: behind a NAT, a NAT-keepalive every
+ * daemon.keep_alive seconds keeps the NAT's mapping for the IKE and
+ * UDP-encapsulated ESP traffic; send: send one now, else only arm. */
+void ikev2_keepalive(struct ikev2_engine *e, const struct ikev2_ike_sa *sa, uint64_t now, bool send)
+{
+	const struct net_ops *n = e->env.net;
+	unsigned every = ikev2_daemon_cfg(e)->keep_alive;
+
+	if (!every || !sa->sa.nat_local || sa->sa.state != IKE_SA_STATE_ESTABLISHED || !n ||
+	    !n->send_keepalive)
+		return;
+	if (send) {
+		n->send_keepalive(n->ctx, &sa->sa.local, &sa->sa.remote);
+		log_debug(SUB_IKE, "IKE SA #%u: NAT-keepalive to the peer", sa->sa.serial);
+	}
+	timers_set(&e->timers, sa->sa.serial, TIMER_KEEPALIVE, now + (uint64_t)every * 1000);
 }

@@ -17,6 +17,11 @@ struct net_ops {
 	 * port the backend prepends the non-ESP marker. 0 or -errno. */
 	int (*send)(void *ctx, const struct ip_endpoint *local, const struct ip_endpoint *remote,
 		    const uint8_t *msg, size_t len);
+	/* RFC 3948 2.3: a NAT-keepalive (one 0xFF octet, no marker) from local
+	 * to remote, both on the NAT-T port. NULL when the backend has none.
+	 * 0 or -errno. */
+	int (*send_keepalive)(void *ctx, const struct ip_endpoint *local,
+			      const struct ip_endpoint *remote);
 };
 
 #endif

@@ -380,8 +380,19 @@ static void udp_set_src(struct msghdr *mh, uint8_t *buf, const struct ip_addr *s
 	}
 }
 
+static int udp_send_raw(struct udp_net *u, const struct ip_endpoint *local,
+			const struct ip_endpoint *remote, const uint8_t *msg, size_t len, bool ike);
+
 int udp_send(struct udp_net *u, const struct ip_endpoint *local, const struct ip_endpoint *remote,
 	     const uint8_t *msg, size_t len)
+{
+	return udp_send_raw(u, local, remote, msg, len, true);
+}
+
+/* ike: an IKE message (the non-ESP marker goes first on the NAT-T port);
+ * else the bytes as they are (a NAT-keepalive). */
+static int udp_send_raw(struct udp_net *u, const struct ip_endpoint *local,
+			const struct ip_endpoint *remote, const uint8_t *msg, size_t len, bool ike)
 {
 	static const uint8_t marker[NON_ESP_MARKER_LEN];
 	struct udp_sock *s = udp_find(u, local);
@@ -401,7 +412,7 @@ int udp_send(struct udp_net *u, const struct ip_endpoint *local, const struct ip
 			 ip_endpoint_fmt(local, buf, sizeof(buf)));
 		return -EADDRNOTAVAIL;
 	}
-	if (u->port_nat_t && (local->port == u->port_nat_t || remote->port == u->port_nat_t))
+	if (ike && u->port_nat_t && (local->port == u->port_nat_t || remote->port == u->port_nat_t))
 		iov[niov++] = (struct iovec){.iov_base = (void *)marker, .iov_len = sizeof(marker)};
 	iov[niov++] = (struct iovec){.iov_base = (void *)msg, .iov_len = len};
 	mh.msg_name = &to;
@@ -432,9 +443,18 @@ static int udp_ops_send(void *ctx, const struct ip_endpoint *local,
 	return udp_send(ctx, local, remote, msg, len);
 }
 
+static int udp_ops_keepalive(void *ctx, const struct ip_endpoint *local,
+			     const struct ip_endpoint *remote)
+{
+	static const uint8_t ka[1] = {NATT_KEEPALIVE};
+
+	return udp_send_raw(ctx, local, remote, ka, sizeof(ka), false);
+}
+
 void udp_net_ops(struct udp_net *u, struct net_ops *ops)
 {
 	memset(ops, 0, sizeof(*ops));
 	ops->ctx = u;
 	ops->send = udp_ops_send;
+	ops->send_keepalive = udp_ops_keepalive;
 }

@@ -128,7 +128,7 @@ static struct oak_config *config(void)
 	return cfg;
 }
 
-static const struct net_ops net = {NULL, f_send};
+static const struct net_ops net = {NULL, f_send, NULL};
 static const struct kernel_ops kernel = {NULL,	   f_alloc_spi, f_add_sa, f_del_sa,
 					 f_policy, f_policy,	false};
 

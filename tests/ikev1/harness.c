@@ -331,7 +331,7 @@ void h_init(struct h_world *w, const struct h_opts *moon, const struct h_opts *s
 		p->name = i == 0 ? "moon" : "sun";
 		ip_addr_parse(i == 0 ? "192.0.2.1" : "192.0.2.2", &p->ep.addr);
 		p->ep.port = 500;
-		p->net = (struct net_ops){p, h_send};
+		p->net = (struct net_ops){p, h_send, NULL};
 		p->kops = (struct kernel_ops){
 			p, k_alloc_spi, k_add_sa, k_del_sa, k_add_policy, k_del_policy, false};
 		p->k.next_spi = i == 0 ? 0xc1000001u : 0xc2000001u;

@@ -37,6 +37,18 @@ static int h_rand(void *ctx, uint8_t *buf, size_t n)
 
 /* --- fake net --- */
 
+static int h_keepalive(void *ctx, const struct ip_endpoint *local, const struct ip_endpoint *remote)
+{
+	struct h_peer *p = ctx;
+
+	(void)remote;
+	/* RFC 3948 2.3: on the NAT-T port only */
+	assert_int_equal(local->port, H_NAT_T_PORT);
+	p->keepalives++;
+	p->keepalive_at = p->w->now;
+	return 0;
+}
+
 static int h_send(void *ctx, const struct ip_endpoint *local, const struct ip_endpoint *remote,
 		  const uint8_t *msg, size_t len)
 {
@@ -334,7 +346,7 @@ void h_init(struct h_world *w, const struct h_opts *moon, const struct h_opts *s
 		p->name = i == 0 ? "moon" : "sun";
 		ip_addr_parse(i == 0 ? "192.0.2.1" : "192.0.2.2", &p->ep.addr);
 		p->ep.port = 500;
-		p->net = (struct net_ops){p, h_send};
+		p->net = (struct net_ops){p, h_send, h_keepalive};
 		p->kops = (struct kernel_ops){
 			p, k_alloc_spi, k_add_sa, k_del_sa, k_add_policy, k_del_policy, false};
 		p->k.next_spi = i == 0 ? 0xc1000001u : 0xc2000001u;

@@ -92,8 +92,10 @@ struct h_peer {
 		uint32_t old_serial, new_serial;
 	} rekeyed[H_MAX_EVENTS]; /* env.events.rekeyed calls, in order */
 	size_t nrekeyed;
-	unsigned sent;	     /* datagrams sent */
-	unsigned sent_nat_t; /* of those, with the non-ESP marker (a port is 4500) */
+	unsigned sent;	       /* datagrams sent */
+	unsigned sent_nat_t;   /* of those, with the non-ESP marker (a port is 4500) */
+	unsigned keepalives;   /* NAT-keepalives sent (net_ops.send_keepalive) */
+	uint64_t keepalive_at; /* the clock at the last one */
 };
 
 struct h_job {

@@ -152,6 +152,18 @@ static void test_nat_in_front_of_initiator(void **state)
 	assert_established(&w);
 	assert_encap(ini, H_NAT_T_PORT, H_NAT_T_PORT);
 	assert_encap(res, H_NAT_T_PORT, mapped);
+	/* RFC 3948 2.3: the end behind the NAT keeps its mapping open with a
+	 * NAT-keepalive every daemon.keep_alive (20 s by default); the other
+	 * end, not behind one, sends none */
+	{
+		uint64_t t0 = w.now;
+
+		while (ini->keepalives < 3 && h_advance(&w) && w.now < t0 + 70000)
+			;
+		assert_int_equal(ini->keepalives, 3);
+		assert_int_equal(ini->keepalive_at - t0, 60000);
+		assert_int_equal(res->keepalives, 0);
+	}
 	h_free(&w);
 
 	/* the messages, one by one, and a Delete from either side */
