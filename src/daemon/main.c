@@ -173,6 +173,7 @@ int main(int argc, char **argv)
 	struct oakd_opts opts;
 	struct oak_config *cfg;
 	struct oakd *d;
+	char *user = NULL; /* daemon.user, copied */
 	int rc = parse_args(argc, argv, &cli);
 
 	if (rc)
@@ -207,17 +208,21 @@ int main(int argc, char **argv)
 	}
 	/* --user wins over daemon.user; the config's value is read before
 	 * oakd_start takes the config (a reload cannot change who we are) */
-	if (!cli.user && cfg->daemon.user && !(cli.user = strdup(cfg->daemon.user))) {
+	if (!cli.user && cfg->daemon.user && !(user = strdup(cfg->daemon.user))) {
 		oak_config_unref(cfg);
 		return 1;
 	}
 	d = oakd_start(&opts, cfg);
-	if (!d)
+	if (!d) {
+		free(user);
 		return 1;
-	if (privs_drop(cli.user)) {
+	}
+	if (privs_drop(cli.user ? cli.user : user)) {
+		free(user);
 		oakd_free(d);
 		return 1;
 	}
+	free(user);
 	rc = oakd_run(d);
 	oakd_free(d);
 	return rc;

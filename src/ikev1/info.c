@@ -113,7 +113,7 @@ static void handle_delete(struct ikev1_engine *e, struct ikev1_ike_sa *sa,
 		return;
 	}
 	for (i = 0; i < d->count; i++) {
-		uint32_t spi = spi32(d->spis.p + 4u * i);
+		uint32_t spi = spi32(d->spis.p + (size_t)4 * i);
 		uint8_t proto =
 			d->protocol == IPSEC_PROTO_AH ? PROPOSAL_PROTO_AH : PROPOSAL_PROTO_ESP;
 		struct child_sa *c = ike_sa_child_by_spi_out(&sa->sa, proto, spi);

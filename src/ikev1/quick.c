@@ -34,12 +34,12 @@
 
 /* One phase 2 transform as values. */
 struct qxf {
+	uint64_t life_s, life_kb;
+	uint16_t id;   /* ESP or AH transform ID */
+	uint16_t auth; /* Authentication Algorithm attribute, 0 none */
+	uint16_t key_bits, group, encap;
 	uint8_t number;
 	uint8_t protocol; /* PROPOSAL_PROTO_ESP / _AH */
-	uint16_t id;	  /* ESP or AH transform ID */
-	uint16_t auth;	  /* Authentication Algorithm attribute, 0 none */
-	uint16_t key_bits, group, encap;
-	uint64_t life_s, life_kb;
 	bool esn;
 };
 
