@@ -237,7 +237,6 @@ bool ikev1_auth_ready(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const str
 
 	if (sa->auth_method == IKEV1_AUTH_PSK || sa->pk_done)
 		return true;
-	p = ikev1_msg_get(m, ISAKMP_NP_SIG, 0);
 	for (i = 0; (p = ikev1_msg_get(m, ISAKMP_NP_CERT, i)) && n < CERTS_CHAIN_MAX; i++)
 		if (p->u.cert.encoding == ISAKMP_CERT_X509_SIG) {
 			total += p->u.cert.data.len;

@@ -523,6 +523,7 @@ fail:
 	}
 	if (s->accept_ev)
 		event_free(s->accept_ev);
+	vici_conf_free(s->conf);
 	free(s->path);
 	free(s);
 	return rc;
