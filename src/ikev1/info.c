@@ -85,6 +85,21 @@ static void dpd_ack(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const struc
 	bld_free(&b);
 }
 
+struct by_spi_out {
+	const struct ike_sa *self;
+	uint8_t protocol;
+	uint32_t spi;
+	struct child_sa *found;
+};
+
+static void find_by_spi_out(const struct ike_sa *s, void *ctx)
+{
+	struct by_spi_out *f = ctx;
+
+	if (!f->found && s != f->self && ip_addr_eq(&s->remote.addr, &f->self->remote.addr))
+		f->found = ike_sa_child_by_spi_out(s, f->protocol, f->spi);
+}
+
 static void handle_delete(struct ikev1_engine *e, struct ikev1_ike_sa *sa,
 			  const struct ikev1_delete *d)
 {
@@ -117,15 +132,27 @@ static void handle_delete(struct ikev1_engine *e, struct ikev1_ike_sa *sa,
 		uint8_t proto =
 			d->protocol == IPSEC_PROTO_AH ? PROPOSAL_PROTO_AH : PROPOSAL_PROTO_ESP;
 		struct child_sa *c = ike_sa_child_by_spi_out(&sa->sa, proto, spi);
+		struct ikev1_ike_sa *owner = sa;
 
 		if (!c) {
+			/* a peer that reauthenticated (strongSwan) deletes an IPsec
+			 * SA of the old ISAKMP SA through the new one */
+			struct by_spi_out f = {.self = &sa->sa, .protocol = proto, .spi = spi};
+
+			ikev1_sa_foreach(e, find_by_spi_out, &f);
+			if (f.found) {
+				c = f.found;
+				owner = ikev1_sa_by_serial(e, c->ike_serial);
+			}
+		}
+		if (!c || !owner) {
 			log_info(SUB_IKE, "ISAKMP SA #%u: Delete for unknown SPI %08x",
 				 sa->sa.serial, spi);
 			continue;
 		}
 		log_notice(SUB_IKE, "IPsec SA #%u (%s) of ISAKMP SA #%u: deleted by the peer",
-			   c->serial, c->cfg->name, sa->sa.serial);
-		ikev1_child_destroy(e, sa, c);
+			   c->serial, c->cfg->name, owner->sa.serial);
+		ikev1_child_destroy(e, owner, c);
 	}
 }
 
