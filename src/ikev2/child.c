@@ -118,6 +118,10 @@ struct child_sa *ikev2_child_offer(struct ikev2_engine *e, struct ikev2_ike_sa *
 
 	if (!c)
 		return NULL;
+	if (!ikev2_req_offer(sa)) {
+		ikev2_child_abort(e, sa, c);
+		return NULL;
+	}
 	sa->req_noffer = child_proposals(cfg, ike_auth, sa->req_offer);
 	sa->req_transport = cfg->mode == CHILD_MODE_TRANSPORT;
 	sa->req_child = c->serial;
@@ -135,6 +139,10 @@ struct child_sa *ikev2_child_offer_rekey(struct ikev2_engine *e, struct ikev2_ik
 
 	if (!c)
 		return NULL;
+	if (!ikev2_req_offer(sa)) {
+		ikev2_child_abort(e, sa, c);
+		return NULL;
+	}
 	sa->req_noffer = child_proposals(old->cfg, false, sa->req_offer);
 	sa->req_transport = old->mode == CHILD_MODE_TRANSPORT;
 	sa->req_child = c->serial;

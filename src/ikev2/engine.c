@@ -82,6 +82,13 @@ struct ikev2_ike_sa *ikev2_sa_by_serial(struct ikev2_engine *e, uint32_t serial)
 	return sa && sa->version == 2 ? ikev2_sa_of(sa) : NULL;
 }
 
+struct proposal *ikev2_req_offer(struct ikev2_ike_sa *sa)
+{
+	if (!sa->req_offer && !(sa->req_offer = calloc(PROPOSAL_MAX, sizeof(*sa->req_offer))))
+		log_err(SUB_IKE, "IKE SA #%u: out of memory for our proposals", sa->sa.serial);
+	return sa->req_offer;
+}
+
 void ikev2_dh_clear(struct ikev2_kex *d)
 {
 	dh_key_free(d->key);
@@ -107,6 +114,7 @@ static void sa_free(struct ikev2_ike_sa *sa)
 	free(sa->init_resp);
 	free(sa->out_buf);
 	free(sa->resp_buf);
+	free(sa->req_offer);
 	ikev2_frag_free(sa);
 	wipe(sa, sizeof(*sa)); /* nonces and the cookie go too */
 	free(sa);

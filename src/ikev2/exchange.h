@@ -163,7 +163,10 @@ struct ikev2_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	 * its nonce and proposals as offered (to check the choice) */
 	uint32_t req_child;
 	uint8_t req_nonce[32];
-	struct proposal req_offer[PROPOSAL_MAX];
+	/* PROPOSAL_MAX of them, allocated when the SA first offers something
+	 * (ikev2_req_offer): a responder that never initiates an exchange with
+	 * proposals carries none of these 4.8 KB */
+	struct proposal *req_offer;
 	size_t req_noffer;
 	bool req_transport;
 	const struct child_cfg *req_child_cfg;
@@ -334,6 +337,8 @@ int ikev2_job_submit(struct ikev2_engine *e, struct ikev2_ike_sa *sa, void (*wor
 void ikev2_redispatch(struct ikev2_engine *e, struct ikev2_ike_sa *sa, bool resp_side);
 /* Seconds since the Unix epoch, for certificate validity. */
 uint64_t ikev2_wall_time(const struct ikev2_engine *e);
+/* sa->req_offer, allocated if needed; NULL when out of memory (logged). */
+struct proposal *ikev2_req_offer(struct ikev2_ike_sa *sa);
 /* Current config and daemon settings. */
 const struct daemon_cfg *ikev2_daemon_cfg(const struct ikev2_engine *e);
 uint32_t ikev2_new_reqid(struct ikev2_engine *e);

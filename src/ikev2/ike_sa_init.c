@@ -594,6 +594,10 @@ int ikev2_ike_sa_init_start(struct ikev2_engine *e, const struct conn_cfg *conn,
 		return -ENOMEM;
 	ike_sa_set_config(&sa->sa, e->config, conn);
 	sa->req_child_cfg = child;
+	if (!ikev2_req_offer(sa)) {
+		ikev2_sa_delete(e, sa, "out of memory");
+		return -ENOMEM;
+	}
 	for (i = 0; i < conn->nike && i < PROPOSAL_MAX; i++) {
 		sa->req_offer[i] = conn->ike[i];
 		sa->req_offer[i].num = (uint8_t)(i + 1);

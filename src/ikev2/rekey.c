@@ -520,7 +520,7 @@ enum ikev2_result ikev2_rekey_ike_send(struct ikev2_engine *e, struct ikev2_ike_
 	const struct proposal_transform *dh;
 	struct ikev2_ike_sa *n;
 
-	if (sa->rekeyed_to || sa->req_rekey_ike || !sa->sa.conn)
+	if (sa->rekeyed_to || sa->req_rekey_ike || !sa->sa.conn || !ikev2_req_offer(sa))
 		return IKEV2_FAIL;
 	sa->req_noffer = ike_proposals(sa->sa.conn, sa->req_offer);
 	dh = sa->req_noffer ? proposal_get(&sa->req_offer[0], IKEV2_TRANS_DH) : NULL;
