@@ -16,8 +16,8 @@
  * UDP-encapsulated on those ports (child.c).
  *
  * SIGNATURE_HASH_ALGORITHMS (RFC 7427 4) and CERTREQ (RFC 7296 3.7) come
- * from cert_auth.c. Not yet: IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) is
- * neither sent nor acted on.
+ * from cert_auth.c; IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 2.3) and
+ * CHILDLESS_IKEV2_SUPPORTED (RFC 6023 3) are announced here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -336,6 +336,17 @@ static void put_frag(struct ikev2_enc *enc, const struct ikev2_ike_sa *sa)
 		ikev2_put_notify_data(enc, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 }
 
+/* RFC 6023 3: an IKE SA without a CHILD SA in IKE_AUTH. oakd accepts one
+ * always; the initiator says it wants one (a connection without children),
+ * the responder answers that it supports it when asked. */
+static void put_childless(struct ikev2_enc *enc, const struct ikev2_ike_sa *sa,
+			  const struct ikev2_msg *req)
+{
+	if (sa->sa.initiator ? sa->req_child_cfg == NULL
+			     : req && ikev2_msg_find_notify(req, IKEV2_N_CHILDLESS_IKEV2_SUPPORTED))
+		ikev2_put_notify_data(enc, IKEV2_N_CHILDLESS_IKEV2_SUPPORTED, NULL, 0);
+}
+
 static void note_frag(struct ikev2_ike_sa *sa, const struct ikev2_msg *m)
 {
 	sa->frag_peer = sa->sa.conn && sa->sa.conn->fragmentation != FRAG_NO &&
@@ -514,6 +525,7 @@ static enum ikev2_result ike_sa_init_inI1_outR1(struct ikev2_engine *e, struct i
 	put_nat_d(reply, sa);
 	ikev2_cert_put_sig_hashes(e, sa, reply);
 	put_frag(reply, sa);
+	put_childless(reply, sa, rx->msg);
 	ikev2_dh_clear(&sa->dh_resp);
 	sa->peer_req_id = 0;
 	ike_sa_set_state(&sa->sa, IKE_SA_STATE_INIT_R);
@@ -547,6 +559,7 @@ static void init_send(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t 
 	put_nat_d(&enc, sa);
 	ikev2_cert_put_sig_hashes(e, sa, &enc);
 	put_frag(&enc, sa);
+	put_childless(&enc, sa, NULL);
 	r = ikev2_chain_encode_end(&enc, &first);
 	sa->next_req_id = 0;
 	if (r == 0)

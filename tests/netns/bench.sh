@@ -31,6 +31,8 @@ bench_ok() {
 }
 check "oak-bench: $N IKE SAs with a CHILD SA, 0 failed" bench_ok child
 check "oak-bench: $N childless IKE SAs, 0 failed" bench_ok childless
+check "RFC 6023: oakd announced CHILDLESS_IKEV2_SUPPORTED to every childless initiator" \
+    grep -q " $N of $N responders announced CHILDLESS_IKEV2_SUPPORTED" "$NT_WORK/bench-childless.out"
 
 # a wrong key: every handshake fails, counted by oakd's reason, exit status 1
 bench_bad_psk() {
