@@ -34,6 +34,18 @@ size_t child_kernel_integ_len(const struct child_sa *c)
 	return ia ? ia->key_len : 0;
 }
 
+struct kernel_lifetime child_kernel_life(const struct child_cfg *cfg)
+{
+	return (struct kernel_lifetime){
+		.soft_seconds = cfg->rekey_time,
+		.hard_seconds = cfg->life_time,
+		.soft_bytes = cfg->rekey_bytes,
+		.hard_bytes = cfg->life_bytes,
+		.soft_packets = cfg->rekey_packets,
+		.hard_packets = cfg->life_packets,
+	};
+}
+
 static void sa_common(const struct ike_sa *sa, const struct child_sa *c, bool encap,
 		      struct kernel_sa *k)
 {
@@ -46,12 +58,7 @@ static void sa_common(const struct ike_sa *sa, const struct child_sa *c, bool en
 	k->reqid = c->reqid;
 	k->esn = esn && esn->id == IKEV2_ESN_YES;
 	k->replay_window = cfg->replay_window ? cfg->replay_window : DEFAULT_REPLAY_WINDOW;
-	k->life.soft_seconds = cfg->rekey_time;
-	k->life.hard_seconds = cfg->life_time;
-	k->life.soft_bytes = cfg->rekey_bytes;
-	k->life.hard_bytes = cfg->life_bytes;
-	k->life.soft_packets = cfg->rekey_packets;
-	k->life.hard_packets = cfg->life_packets;
+	k->life = child_kernel_life(cfg);
 	if (encap) { /* RFC 3948 */
 		k->encap_sport = sa->local.port;
 		k->encap_dport = sa->remote.port;
@@ -146,6 +153,17 @@ int child_kernel_install_life(const struct kernel_ops *ko, const struct ike_sa *
 			      const struct secret *integ_in, const struct secret *encr_out,
 			      const struct secret *integ_out, const struct kernel_lifetime *life)
 {
+	int r = child_kernel_install_sas(ko, sa, c, encap, encr_in, integ_in, encr_out, integ_out,
+					 life);
+
+	return r < 0 ? r : child_kernel_policies_add(ko, sa, c);
+}
+
+int child_kernel_install_sas(const struct kernel_ops *ko, const struct ike_sa *sa,
+			     struct child_sa *c, bool encap, const struct secret *encr_in,
+			     const struct secret *integ_in, const struct secret *encr_out,
+			     const struct secret *integ_out, const struct kernel_lifetime *life)
+{
 	struct kernel_sa in, out;
 
 	sa_common(sa, c, encap, &in);
@@ -172,14 +190,13 @@ int child_kernel_install_life(const struct kernel_ops *ko, const struct ike_sa *
 	if (ko->add_sa(ko->ctx, &out) < 0)
 		return -EIO;
 	c->installed_out = true;
-	c->policies = true; /* from here on remove takes them out */
-	return policies(ko, sa, c, ko->add_policy);
+	return 0;
 }
 
 int child_kernel_policies_add(const struct kernel_ops *ko, const struct ike_sa *sa,
 			      struct child_sa *c)
 {
-	c->policies = true;
+	c->policies = true; /* from here on remove takes them out */
 	return policies(ko, sa, c, ko->add_policy);
 }
 

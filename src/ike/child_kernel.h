@@ -38,8 +38,17 @@ int child_kernel_install_life(const struct kernel_ops *ko, const struct ike_sa *
 			      struct child_sa *c, bool encap, const struct secret *encr_in,
 			      const struct secret *integ_in, const struct secret *encr_out,
 			      const struct secret *integ_out, const struct kernel_lifetime *life);
-/* Add c's policies again (another SA pair of the same traffic selectors
- * took them out). 0 or -EIO. */
+/* The limits of the child config as the kernel takes them. */
+struct kernel_lifetime child_kernel_life(const struct child_cfg *cfg);
+/* Only the two SAs of child_kernel_install_life (no policies): an IKEv2
+ * rekey takes over its predecessor's policies instead. */
+int child_kernel_install_sas(const struct kernel_ops *ko, const struct ike_sa *sa,
+			     struct child_sa *c, bool encap, const struct secret *encr_in,
+			     const struct secret *integ_in, const struct secret *encr_out,
+			     const struct secret *integ_out, const struct kernel_lifetime *life);
+/* Add c's policies (and mark them c's: child_kernel_remove takes them out),
+ * also again after another SA pair of the same traffic selectors took them
+ * out. 0 or -EIO. */
 int child_kernel_policies_add(const struct kernel_ops *ko, const struct ike_sa *sa,
 			      struct child_sa *c);
 /* Remove c's policies and SAs (the inbound SA also when only its SPI was

@@ -7,17 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike/child_kernel.h"
 #include "ike/proposal_match.h"
 #include "ike/ts_narrow.h"
 #include "ikev2/exchange.h"
 #include "lib/log.h"
-
-#define DEFAULT_REPLAY_WINDOW 32
-
-static uint8_t ipproto(uint8_t protocol)
-{
-	return protocol == PROPOSAL_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
-}
 
 static size_t ts_or_dynamic(const struct ts *cfg_ts, size_t n, const struct ip_addr *addr,
 			    struct ts *out, size_t max)
@@ -78,8 +72,8 @@ static size_t child_proposals(const struct child_cfg *cfg, bool strip_ke, struct
 static int alloc_spi(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c)
 {
 	const struct kernel_ops *k = e->env.kernel;
-	int r = k->alloc_spi(k->ctx, ipproto(c->protocol), &sa->sa.remote.addr, &sa->sa.local.addr,
-			     c->reqid, &c->spi_in);
+	int r = k->alloc_spi(k->ctx, child_kernel_ipproto(c->protocol), &sa->sa.remote.addr,
+			     &sa->sa.local.addr, c->reqid, &c->spi_in);
 
 	if (r < 0 || c->spi_in == 0) {
 		log_err(SUB_IKE, "CHILD SA #%u (%s): no inbound SPI from the kernel: %s", c->serial,
@@ -379,103 +373,6 @@ static bool esp_encap(struct ikev2_engine *e, const struct ikev2_ike_sa *sa,
 	return false;
 }
 
-static void sa_common(const struct ikev2_ike_sa *sa, const struct child_sa *c, bool encap,
-		      struct kernel_sa *k)
-{
-	const struct child_cfg *cfg = c->cfg;
-	const struct proposal_transform *esn = proposal_get(&c->proposal, IKEV2_TRANS_ESN);
-
-	memset(k, 0, sizeof(*k));
-	k->proto = ipproto(c->protocol);
-	k->mode = c->mode == CHILD_MODE_TRANSPORT ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
-	k->reqid = c->reqid;
-	k->esn = esn && esn->id == IKEV2_ESN_YES;
-	k->replay_window = cfg->replay_window ? cfg->replay_window : DEFAULT_REPLAY_WINDOW;
-	k->life.soft_seconds = cfg->rekey_time;
-	k->life.hard_seconds = cfg->life_time;
-	k->life.soft_bytes = cfg->rekey_bytes;
-	k->life.hard_bytes = cfg->life_bytes;
-	k->life.soft_packets = cfg->rekey_packets;
-	k->life.hard_packets = cfg->life_packets;
-	if (encap) { /* RFC 3948 */
-		k->encap_sport = sa->sa.local.port;
-		k->encap_dport = sa->sa.remote.port;
-	}
-	k->ike_serial = sa->sa.serial;
-	k->child_serial = c->serial;
-	k->conn_name = sa->sa.conn ? sa->sa.conn->name : "";
-	k->child_name = cfg->name;
-}
-
-/* The algorithms of c and their keys of one direction into k. */
-static int sa_algs(const struct child_sa *c, const struct secret *ek, const struct secret *ik,
-		   struct kernel_sa *k)
-{
-	const struct proposal_transform *te = proposal_get(&c->proposal, IKEV2_TRANS_ENCR);
-	const struct proposal_transform *ti = proposal_get(&c->proposal, IKEV2_TRANS_INTEG);
-	const struct encr_alg *ea = te ? encr_by_ikev2_id(te->id) : NULL;
-	const struct integ_alg *ia = ti && ti->id ? integ_by_ikev2_id(ti->id) : NULL;
-
-	if (ea) {
-		k->encr_alg = ea->xfrm_name;
-		k->encr_key = ek ? ek->data : NULL;
-		k->encr_key_len = ek ? ek->len : 0;
-		k->icv_bits = ea->aead ? ea->icv_len * 8u : 0;
-		k->ikev2_encr = ea->ikev2_id;
-		k->encr_key_bits = te->key_bits ? te->key_bits : ea->key_bits[0];
-		if (encr_esp_key_bits(ea, te->key_bits) != k->encr_key_len * 8)
-			return -EINVAL;
-	}
-	if (ia) {
-		k->integ_alg = ia->xfrm_name;
-		k->integ_key = ik ? ik->data : NULL;
-		k->integ_key_len = ik ? ik->len : 0;
-		k->integ_trunc_bits = ia->xfrm_trunc_bits;
-		k->ikev2_integ = ia->ikev2_id;
-	}
-	return (ea || ia) ? 0 : -ENOTSUP;
-}
-
-/* Policies of c, each (local TS, remote TS) pair of one family: out, in and
- * for tunnel mode fwd. fn is add_policy or del_policy. */
-static int policies(struct ikev2_engine *e, const struct ikev2_ike_sa *sa, const struct child_sa *c,
-		    int (*fn)(void *ctx, const struct kernel_policy *p))
-{
-	static const enum kernel_dir dirs[] = {KERNEL_DIR_OUT, KERNEL_DIR_IN, KERNEL_DIR_FWD};
-	struct kernel_policy p;
-	size_t l, r, d;
-	int err = 0;
-
-	for (l = 0; l < c->nlocal_ts; l++)
-		for (r = 0; r < c->nremote_ts; r++) {
-			if (ts_family(&c->local_ts[l]) != ts_family(&c->remote_ts[r]))
-				continue;
-			for (d = 0; d < 3; d++) {
-				bool out = dirs[d] == KERNEL_DIR_OUT;
-
-				if (dirs[d] == KERNEL_DIR_FWD && c->mode == CHILD_MODE_TRANSPORT)
-					continue;
-				memset(&p, 0, sizeof(p));
-				p.src = out ? c->local_ts[l] : c->remote_ts[r];
-				p.dst = out ? c->remote_ts[r] : c->local_ts[l];
-				p.dir = dirs[d];
-				p.priority = c->cfg->priority;
-				p.reqid = c->reqid;
-				p.proto = ipproto(c->protocol);
-				p.mode = c->mode == CHILD_MODE_TRANSPORT ? KERNEL_MODE_TRANSPORT
-									 : KERNEL_MODE_TUNNEL;
-				p.tun_src = out ? sa->sa.local.addr : sa->sa.remote.addr;
-				p.tun_dst = out ? sa->sa.remote.addr : sa->sa.local.addr;
-				p.child_serial = c->serial;
-				p.conn_name = sa->sa.conn ? sa->sa.conn->name : "";
-				p.child_name = c->cfg->name;
-				if (fn(e->env.kernel->ctx, &p) < 0 && !err)
-					err = -EIO;
-			}
-		}
-	return err;
-}
-
 /* Another CHILD SA of sa with c's config and reqid (rekeys of one
  * another share the policies): the one holding the policies / one
  * installed that may take them over. */
@@ -500,60 +397,22 @@ static struct child_sa *policy_heir(const struct ikev2_ike_sa *sa, const struct 
 	return NULL;
 }
 
-static size_t child_encr_len(const struct child_sa *c)
-{
-	const struct proposal_transform *te = proposal_get(&c->proposal, IKEV2_TRANS_ENCR);
-	const struct encr_alg *ea = te ? encr_by_ikev2_id(te->id) : NULL;
-
-	return ea ? encr_keymat_len(ea, te->key_bits) : 0;
-}
-
-static size_t child_integ_len(const struct child_sa *c)
-{
-	const struct proposal_transform *ti = proposal_get(&c->proposal, IKEV2_TRANS_INTEG);
-	const struct integ_alg *ia = ti && ti->id ? integ_by_ikev2_id(ti->id) : NULL;
-
-	return ia ? ia->key_len : 0;
-}
-
 static int install_sas(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
 		       const struct ikev2_child_keys *keys)
 {
 	const struct kernel_ops *ko = e->env.kernel;
+	struct kernel_lifetime life = child_kernel_life(c->cfg);
 	bool i = sa->sa.initiator;
-	struct kernel_sa in, out;
-	bool encap = esp_encap(e, sa, c);
 
-	sa_common(sa, c, encap, &in);
-	sa_common(sa, c, encap, &out);
 	/* with a kernel that reports expiry the rekey starts from its soft
 	 * expiry: the jitter of rand_time goes there (one value, both SAs) */
 	if (ko->expire_events && c->cfg->rekey_time)
-		in.life.soft_seconds = out.life.soft_seconds =
-			(ikev2_child_soft_ms(c->cfg) + 999) / 1000;
+		life.soft_seconds = (ikev2_child_soft_ms(c->cfg) + 999) / 1000;
 	/* RFC 7296 2.17: the _i keys protect initiator -> responder traffic */
-	if (sa_algs(c, i ? keys->encr_r : keys->encr_i, i ? keys->integ_r : keys->integ_i, &in) ||
-	    sa_algs(c, i ? keys->encr_i : keys->encr_r, i ? keys->integ_i : keys->integ_r, &out))
-		return -ENOTSUP;
-	in.spi = c->spi_in;
-	in.inbound = true;
-	in.update = true;
-	in.src = sa->sa.remote.addr;
-	in.dst = sa->sa.local.addr;
-	out.spi = c->spi_out;
-	out.src = sa->sa.local.addr;
-	out.dst = sa->sa.remote.addr;
-	if (c->mode == CHILD_MODE_TRANSPORT && c->nlocal_ts && c->nremote_ts) {
-		in.sel_src = out.sel_dst = c->remote_ts[0];
-		in.sel_dst = out.sel_src = c->local_ts[0];
-	}
-	if (ko->add_sa(ko->ctx, &in) < 0)
-		return -EIO;
-	c->installed_in = true;
-	if (ko->add_sa(ko->ctx, &out) < 0)
-		return -EIO;
-	c->installed_out = true;
-	return 0;
+	return child_kernel_install_sas(
+		ko, &sa->sa, c, esp_encap(e, sa, c), i ? keys->encr_r : keys->encr_i,
+		i ? keys->integ_r : keys->integ_i, i ? keys->encr_i : keys->encr_r,
+		i ? keys->integ_i : keys->integ_r, &life);
 }
 
 int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
@@ -568,7 +427,7 @@ int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 	if (g_ir)
 		gir = (struct span){g_ir->data, g_ir->len};
 	r = ikev2_child_keys_derive(sa->prf, sa->keys.sk_d, g_ir ? &gir : NULL, ni, nr,
-				    child_encr_len(c), child_integ_len(c), &keys);
+				    child_kernel_encr_len(c), child_kernel_integ_len(c), &keys);
 	if (r == 0)
 		r = install_sas(e, sa, c, &keys);
 	ikev2_child_keys_free(&keys);
@@ -578,9 +437,7 @@ int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 		policy_holder(sa, c)->policies = false;
 		c->policies = true;
 	} else if (r == 0) {
-		c->policies = true; /* from here on destroy removes them */
-		if (policies(e, sa, c, e->env.kernel->add_policy) < 0)
-			r = -EIO;
+		r = child_kernel_policies_add(e->env.kernel, &sa->sa, c);
 	}
 	if (r < 0) {
 		log_err(SUB_IKE, "CHILD SA #%u (%s): installing in the kernel failed", c->serial,
@@ -601,8 +458,6 @@ int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 
 void ikev2_child_destroy(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c)
 {
-	const struct kernel_ops *ko = e->env.kernel;
-	uint8_t proto = ipproto(c->protocol);
 	struct child_sa *heir;
 
 	if (c->state == CHILD_SA_STATE_CREATING && c->rekey_of && c->initiator)
@@ -612,12 +467,7 @@ void ikev2_child_destroy(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct
 		heir->policies = true; /* a rekeyed pair: the survivor keeps them */
 		c->policies = false;
 	}
-	if (c->policies)
-		policies(e, sa, c, ko->del_policy);
-	if (c->spi_in)
-		ko->del_sa(ko->ctx, proto, c->spi_in, &sa->sa.local.addr);
-	if (c->installed_out)
-		ko->del_sa(ko->ctx, proto, c->spi_out, &sa->sa.remote.addr);
+	child_kernel_remove(e->env.kernel, &sa->sa, c);
 	if (c->state != CHILD_SA_STATE_DEAD)
 		child_sa_set_state(c, CHILD_SA_STATE_DEAD);
 	sa_table_remove_child(&e->table, c);
