@@ -70,7 +70,7 @@ struct child_cfg {
 	size_t nah; /* AH used instead of ESP when set */
 	enum child_mode mode;
 	enum start_action start_action;
-	/* dpd_action: NONE clear, START restart (RFC 7296 2.4) */
+	/* dpd_action: NONE clear, START restart, TRAP trap policies (RFC 7296 2.4) */
 	enum start_action dpd_action;
 	uint32_t rekey_time, life_time, rand_time; /* seconds; 0 = none */
 	uint64_t rekey_bytes, life_bytes, rand_bytes;

@@ -60,8 +60,8 @@ static const struct unsup unsup_child[] = {
 	{"policies_fwd_out", UNSUP_BOOL, "no",
 	 "outbound FWD policies are not supported by oakd "
 	 "yet"},
-	{"dpd_action", UNSUP_WORD, "clear|none|restart|start",
-	 "only dpd_action = clear or restart is supported by oakd yet"},
+	{"dpd_action", UNSUP_WORD, "clear|none|restart|start|trap|route|hold",
+	 "dpd_action is clear, trap or restart"},
 	{"close_action", UNSUP_WORD, "none|clear",
 	 "only close_action = none is supported by oakd yet"},
 	{"inactivity", UNSUP_NUM, NULL, "inactivity timeouts are not supported by oakd yet"},
@@ -343,9 +343,13 @@ static int model_child_mode(const struct conf_node *sec, struct child_cfg *ch, s
 	const struct conf_node *sa = model_kv(sec, "start_action");
 	const struct conf_node *dpd = model_kv(sec, "dpd_action");
 
-	/* dpd_action: clear (none) or restart (start); the rest is refused above */
-	ch->dpd_action =
-		dpd && model_word_in(dpd->value, "restart|start") ? START_START : START_NONE;
+	/* dpd_action: clear (none), trap (route, and ipsec.conf's hold) or
+	 * restart (start); the rest is refused above */
+	ch->dpd_action = START_NONE;
+	if (dpd && model_word_in(dpd->value, "restart|start"))
+		ch->dpd_action = START_START;
+	else if (dpd && model_word_in(dpd->value, "trap|route|hold"))
+		ch->dpd_action = START_TRAP;
 	ch->mode = CHILD_MODE_TUNNEL;
 	if (mode && strcasecmp(mode->value, "transport") == 0)
 		ch->mode = CHILD_MODE_TRANSPORT;
