@@ -109,19 +109,22 @@ void ikev2_cert_note_certreq(struct ikev2_ike_sa *sa, const struct ikev2_msg *m)
 int ikev2_cert_choose_own(struct ikev2_ike_sa *sa)
 {
 	char why[CERTS_WHY_LEN] = "no certificate store is loaded";
+	struct ikev2_pk *pk = ikev2_cert_pk(sa);
 	int r = -ENOENT;
 
-	if (sa->certs)
+	if (!pk)
+		snprintf(why, sizeof(why), "out of memory");
+	else if (sa->certs)
 		r = certs_local_auth(sa->certs, &sa->sa.conn->local, sa->peer_certreq,
-				     sa->peer_certreq_len, &sa->pk.own, why, sizeof(why));
+				     sa->peer_certreq_len, &pk->own, why, sizeof(why));
 	if (r < 0) {
 		log_err(SUB_IKE,
 			"IKE SA #%u (%s): local auth = pubkey, but no certificate to use: %s",
 			sa->sa.serial, sa->sa.conn->name, why);
 		return -ENOENT;
 	}
-	sa->pk.have_own = true;
-	sa->sa.local_id = sa->pk.own.id;
+	pk->have_own = true;
+	sa->sa.local_id = pk->own.id;
 	return 0;
 }
 
@@ -131,14 +134,14 @@ void ikev2_cert_put_certs(const struct ikev2_ike_sa *sa, struct ikev2_enc *enc)
 	struct ikev2_cert cp;
 	size_t i;
 
-	if (!sa->pk.have_own || c->send_cert == SEND_CERT_NEVER ||
+	if (!sa->pk || !sa->pk->have_own || c->send_cert == SEND_CERT_NEVER ||
 	    (c->send_cert == SEND_CERT_IFASKED && !sa->peer_certreq_sent))
 		return;
 	/* RFC 7296 3.6: ours first, then the intermediates */
-	for (i = 0; i < sa->pk.own.nchain; i++) {
+	for (i = 0; i < sa->pk->own.nchain; i++) {
 		memset(&cp, 0, sizeof(cp));
 		cp.encoding = IKEV2_CERT_X509_SIGNATURE;
-		cp.data = sa->pk.own.chain[i];
+		cp.data = sa->pk->own.chain[i];
 		ikev2_put_cert(enc, IKEV2_PL_CERT, &cp);
 	}
 }
@@ -261,7 +264,7 @@ static void pk_work(void *arg)
 static void pk_finish(struct ikev2_engine *e, struct ikev2_ike_sa *sa, void *arg, int status)
 {
 	struct pk_job *j = arg;
-	struct ikev2_pk *pk = sa ? &sa->pk : NULL;
+	struct ikev2_pk *pk = sa ? sa->pk : NULL; /* kept while busy */
 
 	if (!pk) {
 		pk_job_free(j);
@@ -414,7 +417,7 @@ static const char *sa_prefix(const struct ikev2_ike_sa *sa, char *buf, size_t le
 static int own_prepare(const struct ikev2_ike_sa *sa, struct span my_idb, struct pk_job *j,
 		       const char *pfx)
 {
-	enum sig_key_type t = sig_key_type(sa->pk.own.key);
+	enum sig_key_type t = sig_key_type(sa->pk->own.key);
 
 	if (choose_scheme(sa, t, &j->method, &j->scheme) < 0) {
 		log_err(SUB_IKE, "%s: cannot sign with our %s key: the peer %s", pfx,
@@ -424,7 +427,7 @@ static int own_prepare(const struct ikev2_ike_sa *sa, struct span my_idb, struct
 					      "which this key needs");
 		return -EPERM;
 	}
-	j->key = sa->pk.own.key;
+	j->key = sa->pk->own.key;
 	return signed_octets(sa, sa->sa.initiator, my_idb, &j->octets);
 }
 
@@ -434,10 +437,13 @@ int ikev2_cert_auth_start(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 			  void (*resume)(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 					 uint64_t now))
 {
-	struct pk_job *j = calloc(1, sizeof(*j));
+	struct pk_job *j;
 	char pfx[128];
 	int r = 0;
 
+	if (!ikev2_cert_pk(sa))
+		return -ENOMEM;
+	j = calloc(1, sizeof(*j));
 	if (!j)
 		return -ENOMEM;
 	sa_prefix(sa, pfx, sizeof(pfx));
@@ -477,13 +483,13 @@ int ikev2_cert_auth_start(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 	}
 	/* j now belongs to the job: pk_finish frees it (the analyzer cannot see
 	 * into the executor) */
-	sa->pk.busy = true; // NOLINT(clang-analyzer-unix.Malloc)
+	sa->pk->busy = true; // NOLINT(clang-analyzer-unix.Malloc)
 	return 0;
 }
 
 int ikev2_cert_auth_verdict(const struct ikev2_ike_sa *sa, const struct ident *peer_id)
 {
-	const struct ikev2_pk *pk = &sa->pk;
+	const struct ikev2_pk *pk = sa->pk;
 	const struct conn_cfg *c = sa->sa.conn;
 	char pfx[128], dn[IDENT_STRLEN], idt[IDENT_STRLEN], anchor[IDENT_STRLEN];
 	bool ca_ok = c->remote.ncacerts == 0;
@@ -491,7 +497,7 @@ int ikev2_cert_auth_verdict(const struct ikev2_ike_sa *sa, const struct ident *p
 
 	sa_prefix(sa, pfx, sizeof(pfx));
 	ident_fmt(peer_id, idt, sizeof(idt));
-	if (!pk->done || !pk->verify) {
+	if (!pk || !pk->done || !pk->verify) {
 		log_err(SUB_IKE, "%s: the peer's signature was not checked", pfx);
 		return -EPERM;
 	}
@@ -533,13 +539,13 @@ int ikev2_cert_auth_verdict(const struct ikev2_ike_sa *sa, const struct ident *p
 
 int ikev2_cert_put_auth(const struct ikev2_ike_sa *sa, struct ikev2_enc *enc)
 {
-	const struct ikev2_pk *pk = &sa->pk;
+	const struct ikev2_pk *pk = sa->pk;
 	struct ikev2_auth a;
 	char pfx[128];
 
-	if (!pk->done || !pk->method || pk->sign_rc || !pk->auth) {
+	if (!pk || !pk->done || !pk->method || pk->sign_rc || !pk->auth) {
 		log_err(SUB_IKE, "%s: signing our AUTH failed: %s", sa_prefix(sa, pfx, sizeof(pfx)),
-			pk->sign_rc ? strerror(-pk->sign_rc) : "no signature");
+			pk && pk->sign_rc ? strerror(-pk->sign_rc) : "no signature");
 		return -EPERM;
 	}
 	memset(&a, 0, sizeof(a));
@@ -548,12 +554,26 @@ int ikev2_cert_put_auth(const struct ikev2_ike_sa *sa, struct ikev2_enc *enc)
 	return ikev2_put_auth(enc, &a) < 0 ? -EPERM : 0;
 }
 
-void ikev2_cert_pk_clear(struct ikev2_pk *pk)
+struct ikev2_pk *ikev2_cert_pk(struct ikev2_ike_sa *sa)
 {
-	bool busy = pk->busy;
+	if (!sa->pk)
+		sa->pk = calloc(1, sizeof(*sa->pk));
+	return sa->pk;
+}
 
+void ikev2_cert_pk_clear(struct ikev2_ike_sa *sa)
+{
+	struct ikev2_pk *pk = sa->pk;
+
+	if (!pk)
+		return;
 	cert_result_clear(&pk->peer);
 	free(pk->auth);
-	memset(pk, 0, sizeof(*pk));
-	pk->busy = busy; /* its job still comes back */
+	if (pk->busy) {
+		memset(pk, 0, sizeof(*pk));
+		pk->busy = true; /* its job still comes back */
+		return;
+	}
+	free(pk);
+	sa->pk = NULL;
 }

@@ -107,16 +107,21 @@ static void sa_free(struct ikev2_ike_sa *sa)
 	ikev2_dh_clear(&sa->dh_resp);
 	ikev2_saved_clear(&sa->saved_req);
 	ikev2_saved_clear(&sa->saved_resp);
-	ikev2_cert_pk_clear(&sa->pk);
+	ikev2_cert_pk_clear(sa);
+	free(sa->pk); /* left while its job runs: the job finds no SA */
 	free(sa->peer_certreq);
 	certs_store_unref(sa->certs);
 	free(sa->init_req);
 	free(sa->init_resp);
+	free(sa->ni);
+	free(sa->nr);
+	free(sa->coll_nonce);
+	free(sa->tasks);
 	free(sa->out_buf);
 	free(sa->resp_buf);
 	free(sa->req_offer);
 	ikev2_frag_free(sa);
-	wipe(sa, sizeof(*sa)); /* nonces and the cookie go too */
+	wipe(sa, sizeof(*sa)); /* the cookie goes too */
 	free(sa);
 }
 
@@ -613,6 +618,8 @@ static void run_transition(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 		} else if (res == IKEV2_FATAL) {
 			ikev2_sa_delete(e, sa, NULL);
 		} else if (res != IKEV2_SUSPEND) {
+			if (sa->sa.state == IKE_SA_STATE_ESTABLISHED)
+				ikev2_sa_trim(sa);
 			kick(e, sa, rx->now);
 		}
 		return;
@@ -636,6 +643,8 @@ static void run_transition(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 	}
 	bld_free(&b);
 	ikev2_saved_clear(&sa->saved_req); /* rx may point into it until here */
+	if (sa->sa.state == IKE_SA_STATE_ESTABLISHED)
+		ikev2_sa_trim(sa);
 	if (res == IKEV2_FATAL)
 		ikev2_sa_delete(e, sa, NULL);
 	else if (sa->sa.state != IKE_SA_STATE_DEAD)
@@ -880,6 +889,37 @@ out:
 	ikev2_leave(e);
 }
 
+int ikev2_nonce_set(uint8_t **dst, size_t *dst_len, const uint8_t *src, size_t len)
+{
+	uint8_t *p = malloc(len ? len : 1);
+
+	if (!p)
+		return -ENOMEM;
+	if (src) {
+		memcpy(p, src, len);
+	} else if (rand_bytes(p, len) < 0) {
+		free(p);
+		return -EIO;
+	}
+	free(*dst);
+	*dst = p;
+	*dst_len = len;
+	return 0;
+}
+
+/* RFC 7296 2.15, 2.17: after IKE_AUTH, AUTH is never computed again and
+ * the first CHILD SA is keyed; a rekey brings its own nonces (2.18) and the
+ * response cache answers a retransmitted IKE_AUTH. */
+void ikev2_sa_trim(struct ikev2_ike_sa *sa)
+{
+	free(sa->ni);
+	free(sa->nr);
+	free(sa->init_req);
+	free(sa->init_resp);
+	sa->ni = sa->nr = sa->init_req = sa->init_resp = NULL;
+	sa->ni_len = sa->nr_len = sa->init_req_len = sa->init_resp_len = 0;
+}
+
 /* --- tasks: requests waiting for the window --- */
 
 int ikev2_task_add(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const struct ikev2_task *t,
@@ -890,6 +930,8 @@ int ikev2_task_add(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const struct
 			 sa->sa.serial);
 		return -ENOSPC;
 	}
+	if (!sa->tasks && !(sa->tasks = calloc(IKEV2_TASKS_MAX, sizeof(*sa->tasks))))
+		return -ENOMEM;
 	sa->tasks[sa->ntasks++] = *t;
 	kick(e, sa, now);
 	return 0;
@@ -910,7 +952,10 @@ static void kick(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now)
 		enum ikev2_result r = IKEV2_FAIL;
 
 		memmove(&sa->tasks[0], &sa->tasks[1], (sa->ntasks - 1) * sizeof(sa->tasks[0]));
-		sa->ntasks--;
+		if (--sa->ntasks == 0) {
+			free(sa->tasks);
+			sa->tasks = NULL;
+		}
 		switch (t.kind) {
 		case IKEV2_TASK_CREATE_CHILD:
 			r = ikev2_create_child_send(e, sa, t.name, now);

@@ -134,8 +134,11 @@ struct ikev2_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	const struct prf_alg *prf;
 	struct ikev2_ike_keys keys;
 	bool have_keys;
-	/* IKE_SA_INIT */
-	uint8_t ni[IKEV2_NONCE_MAX_LEN], nr[IKEV2_NONCE_MAX_LEN];
+	/* IKE_SA_INIT. Ni, Nr and both messages are needed for AUTH and for
+	 * the keys of the CHILD SA of IKE_AUTH only (RFC 7296 2.14, 2.15,
+	 * 2.17): heap copies of exact length (ikev2_nonce_set), freed by
+	 * ikev2_sa_trim once the SA is established. */
+	uint8_t *ni, *nr;
 	size_t ni_len, nr_len;
 	uint8_t *init_req, *init_resp; /* RealMessage1, RealMessage2 (RFC 7296 2.15) */
 	size_t init_req_len, init_resp_len;
@@ -184,7 +187,7 @@ struct ikev2_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	 * exchange created and the lower of its two nonces */
 	uint32_t coll_new;
 	bool coll_ike;
-	uint8_t coll_nonce[IKEV2_NONCE_MAX_LEN];
+	uint8_t *coll_nonce; /* ikev2_nonce_set */
 	size_t coll_nonce_len;
 	/* RFC 7296 2.4: when a message of the peer last came (DPD) */
 	uint64_t last_rx;
@@ -195,8 +198,10 @@ struct ikev2_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	bool frag_peer;
 	size_t out_frag_len, resp_frag_len;
 	struct ikev2_frag_in *frag_in[2];
-	/* queue of requests to start */
-	struct ikev2_task tasks[IKEV2_TASKS_MAX];
+	/* queue of requests to start: IKEV2_TASKS_MAX of them, allocated with
+	 * the first task and freed when the queue drains (most SAs never
+	 * queue one) */
+	struct ikev2_task *tasks;
 	unsigned ntasks;
 	/* RFC 7296 2.23: NAT traversal as if a NAT was there (conn encap = yes,
 	 * both sides sent NAT_D): we faked our NAT_DETECTION_SOURCE_IP */
@@ -210,7 +215,7 @@ struct ikev2_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	uint8_t *peer_certreq;	/* their X.509 Certification Authority data, concatenated */
 	size_t peer_certreq_len;
 	struct certs_store *certs; /* a reference, taken when the SA was made */
-	struct ikev2_pk pk;
+	struct ikev2_pk *pk;	   /* public-key IKE_AUTH only (ikev2_cert_pk), else NULL */
 };
 
 struct ikev2_engine {
@@ -312,6 +317,14 @@ int ikev2_send_request(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint8_t 
  * when deleting everything at shutdown or after a failed AUTH). */
 void ikev2_send_oneshot(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const uint8_t *chain,
 			size_t chain_len, uint8_t first);
+/* *dst (freed first, caller frees) becomes a heap copy of the len octets
+ * at src, or len random octets when src is NULL (a nonce of ours); *dst_len
+ * is set. 0, -ENOMEM or -EIO (no randomness); on error *dst is unchanged. */
+int ikev2_nonce_set(uint8_t **dst, size_t *dst_len, const uint8_t *src, size_t len);
+/* Free what only the IKE_SA_INIT / IKE_AUTH pair needs (Ni, Nr,
+ * RealMessage1/2) once sa is established: the engine calls it after every
+ * handler that leaves sa established. */
+void ikev2_sa_trim(struct ikev2_ike_sa *sa);
 /* Queue a request for when the window is free and start it if it is. */
 int ikev2_task_add(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const struct ikev2_task *t,
 		   uint64_t now);
@@ -463,14 +476,14 @@ void ikev2_cert_put_sig_hashes(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 void ikev2_cert_put_certreq(const struct ikev2_ike_sa *sa, struct ikev2_enc *enc);
 /* Remember the peer's CERTREQs of m (X.509 encoding; others logged). */
 void ikev2_cert_note_certreq(struct ikev2_ike_sa *sa, const struct ikev2_msg *m);
-/* Choose our certificate (sa->pk.own) for conn->local; sets sa->sa.local_id.
+/* Choose our certificate (sa->pk->own) for conn->local; sets sa->sa.local_id.
  * 0 or -ENOENT (logged). */
 int ikev2_cert_choose_own(struct ikev2_ike_sa *sa);
 /* Put our CERT payloads as send_cert says. */
 void ikev2_cert_put_certs(const struct ikev2_ike_sa *sa, struct ikev2_enc *enc);
 /* Start the job that checks the peer's CERTs and AUTH of rx (peer_idp:
  * its ID payload; NULL to skip) and signs our AUTH over my_idb with
- * sa->pk.own (empty: do not sign). With rx, the message is saved and
+ * sa->pk->own (empty: do not sign). With rx, the message is saved and
  * handled again when the job finished; without, resume is called. The
  * checks before the job (AUTH method and data, the hash offered, the CERT
  * payloads) fail with -EPERM, logged; every failure is -EPERM. */
@@ -485,8 +498,21 @@ int ikev2_cert_auth_start(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 int ikev2_cert_auth_verdict(const struct ikev2_ike_sa *sa, const struct ident *peer_id);
 /* Put our signature AUTH (after the job). 0 or -EPERM (logged). */
 int ikev2_cert_put_auth(const struct ikev2_ike_sa *sa, struct ikev2_enc *enc);
-/* Forget the job's results (after the handler used them, and on free). */
-void ikev2_cert_pk_clear(struct ikev2_pk *pk);
+/* Forget the job's results (after the handler used them, and on free):
+ * sa->pk is freed, or kept with only `busy` while its job still runs. */
+void ikev2_cert_pk_clear(struct ikev2_ike_sa *sa);
+/* sa's public-key state, allocated on first use; NULL when out of memory.
+ * (borrowed: the SA's, freed by ikev2_cert_pk_free) */
+struct ikev2_pk *ikev2_cert_pk(struct ikev2_ike_sa *sa);
+/* Whether a signature job of sa runs / its results are in. */
+static inline bool ikev2_cert_pk_busy(const struct ikev2_ike_sa *sa)
+{
+	return sa->pk && sa->pk->busy;
+}
+static inline bool ikev2_cert_pk_done(const struct ikev2_ike_sa *sa)
+{
+	return sa->pk && sa->pk->done;
+}
 
 /* --- child.c: CHILD SAs (RFC 7296 1.3, 2.9, 2.17) --- */
 

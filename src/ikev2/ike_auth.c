@@ -197,7 +197,7 @@ static enum ikev2_result auth_request(struct ikev2_engine *e, struct ikev2_ike_s
 	size_t idb_len;
 	int r;
 
-	if (conn->local.auth == AUTH_PUBKEY && !sa->pk.done)
+	if (conn->local.auth == AUTH_PUBKEY && !ikev2_cert_pk_done(sa))
 		return sign_first(e, sa) < 0 ? IKEV2_FATAL : IKEV2_OK;
 	if (conn->local.auth != AUTH_PUBKEY)
 		ikev2_id_for(&conn->local.id, &sa->sa.local.addr, &sa->sa.local_id);
@@ -241,11 +241,11 @@ enum ikev2_result ikev2_ike_auth_send_request(struct ikev2_engine *e, struct ike
 {
 	enum ikev2_result r;
 
-	if (sa->pk.busy)
+	if (ikev2_cert_pk_busy(sa))
 		return IKEV2_OK;
 	r = auth_request(e, sa, now);
-	if (!sa->pk.busy)
-		ikev2_cert_pk_clear(&sa->pk);
+	if (!ikev2_cert_pk_busy(sa))
+		ikev2_cert_pk_clear(sa);
 	return r;
 }
 
@@ -424,7 +424,7 @@ static enum ikev2_result responder_auth(struct ikev2_engine *e, struct ikev2_ike
 		return auth_failed(reply);
 	pk_local = conn->local.auth == AUTH_PUBKEY;
 	pk_remote = conn->remote.auth == AUTH_PUBKEY;
-	if (!sa->pk.done) {
+	if (!ikev2_cert_pk_done(sa)) {
 		ikev2_cert_note_certreq(sa, m);
 		if (pk_local && ikev2_cert_choose_own(sa) < 0)
 			return auth_failed(reply);
@@ -434,7 +434,7 @@ static enum ikev2_result responder_auth(struct ikev2_engine *e, struct ikev2_ike
 	if (!pk_remote && verify_auth(sa, m, idip, &idi) < 0)
 		return auth_failed(reply);
 	idb_len = id_body(&sa->sa.local_id, idb);
-	if ((pk_local || pk_remote) && !sa->pk.done) {
+	if ((pk_local || pk_remote) && !ikev2_cert_pk_done(sa)) {
 		/* the peer's chain and signature, and ours, on the job executor */
 		if (ikev2_cert_auth_start(e, sa, rx, pk_remote ? idip : NULL,
 					  (struct span){idb, pk_local ? idb_len : 0}, NULL) < 0)
@@ -468,7 +468,7 @@ static enum ikev2_result ike_auth_inI2_outR2(struct ikev2_engine *e, struct ikev
 	enum ikev2_result r = responder_auth(e, sa, rx, reply);
 
 	if (r != IKEV2_SUSPEND)
-		ikev2_cert_pk_clear(&sa->pk);
+		ikev2_cert_pk_clear(sa);
 	return r;
 }
 
@@ -545,7 +545,7 @@ static enum ikev2_result initiator_auth(struct ikev2_engine *e, struct ikev2_ike
 		return reject_responder(e, sa);
 	}
 	if (conn->remote.auth == AUTH_PUBKEY) {
-		if (!sa->pk.done) {
+		if (!ikev2_cert_pk_done(sa)) {
 			if (ikev2_cert_auth_start(e, sa, rx, idrp, (struct span){NULL, 0}, NULL) <
 			    0)
 				return reject_responder(e, sa);
@@ -573,7 +573,7 @@ static enum ikev2_result ike_auth_inR2(struct ikev2_engine *e, struct ikev2_ike_
 	(void)reply;
 	r = initiator_auth(e, sa, rx);
 	if (r != IKEV2_SUSPEND) {
-		ikev2_cert_pk_clear(&sa->pk);
+		ikev2_cert_pk_clear(sa);
 		ikev2_saved_clear(&sa->saved_resp); /* rx may point into it: last */
 	}
 	return r;

@@ -483,12 +483,11 @@ static enum ikev2_result ike_sa_init_inI1_outR1(struct ikev2_engine *e, struct i
 
 	if (!sa->saved_req.buf) {
 		/* first pass: remember what the job and AUTH need, run the DH job */
-		sa->ni_len = ni->nonce.len;
-		memcpy(sa->ni, ni->nonce.p, ni->nonce.len);
 		nat_detect(sa, rx);
 		note_sig_hashes(sa, m);
 		note_frag(sa, m);
-		if (ikev2_save(&sa->saved_req, rx) < 0 ||
+		if (ikev2_nonce_set(&sa->ni, &sa->ni_len, ni->nonce.p, ni->nonce.len) < 0 ||
+		    ikev2_save(&sa->saved_req, rx) < 0 ||
 		    ikev2_dh_submit(e, sa, &sa->dh_resp, ke->ke.data.p, ke->ke.data.len,
 				    &sa->saved_req, NULL) < 0) {
 			ikev2_sa_delete(e, sa, "cannot run the DH job (busy)");
@@ -504,8 +503,8 @@ static enum ikev2_result ike_sa_init_inI1_outR1(struct ikev2_engine *e, struct i
 		ikev2_put_notify_data(reply, IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		return IKEV2_FATAL;
 	}
-	sa->nr_len = NONCE_LEN;
-	if (rand_bytes(sa->nr, NONCE_LEN) < 0 || ikev2_ike_keys(e, sa, sa->dh_resp.shared) < 0) {
+	if (ikev2_nonce_set(&sa->nr, &sa->nr_len, NULL, NONCE_LEN) < 0 ||
+	    ikev2_ike_keys(e, sa, sa->dh_resp.shared) < 0) {
 		ikev2_put_notify_data(reply, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return IKEV2_FATAL;
 	}
@@ -616,12 +615,11 @@ int ikev2_ike_sa_init_start(struct ikev2_engine *e, const struct conn_cfg *conn,
 		sa->req_offer[i].num = (uint8_t)(i + 1);
 	}
 	sa->req_noffer = i;
-	sa->ni_len = NONCE_LEN;
 	sa->dh_req.group = dh_group_by_id(dh->id);
 	if (serial)
 		*serial = sa->sa.serial;
 	log_info(SUB_IKE, "IKE SA #%u: initiating %s", sa->sa.serial, conn->name);
-	if (rand_bytes(sa->ni, NONCE_LEN) < 0 ||
+	if (ikev2_nonce_set(&sa->ni, &sa->ni_len, NULL, NONCE_LEN) < 0 ||
 	    ikev2_dh_submit(e, sa, &sa->dh_req, NULL, 0, NULL, init_send) < 0) {
 		ikev2_sa_delete(e, sa, "cannot start the DH job");
 		return -EAGAIN;
@@ -742,8 +740,8 @@ static enum ikev2_result ike_sa_init_inR1_outI2(struct ikev2_engine *e, struct i
 	memcpy(sa->sa.spi_r, m->hdr.spi_r, 8);
 	sa->sa.proposal = chosen[0];
 	sa->sa.have_proposal = true;
-	sa->nr_len = nr->nonce.len;
-	memcpy(sa->nr, nr->nonce.p, nr->nonce.len);
+	if (ikev2_nonce_set(&sa->nr, &sa->nr_len, nr->nonce.p, nr->nonce.len) < 0)
+		return IKEV2_FATAL;
 	nat_detect(sa, rx);
 	nat_float(e, sa);
 	note_sig_hashes(sa, m);

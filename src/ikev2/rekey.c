@@ -141,8 +141,8 @@ static void remember_collision(struct ikev2_ike_sa *sa, uint32_t made, bool ike,
 
 	sa->coll_new = made;
 	sa->coll_ike = ike;
-	sa->coll_nonce_len = lo.len < sizeof(sa->coll_nonce) ? lo.len : sizeof(sa->coll_nonce);
-	memcpy(sa->coll_nonce, lo.p, sa->coll_nonce_len);
+	if (ikev2_nonce_set(&sa->coll_nonce, &sa->coll_nonce_len, lo.p, lo.len) < 0)
+		sa->coll_nonce_len = 0;
 }
 
 /* --- CHILD SAs --- */
@@ -403,7 +403,8 @@ static void move_children(struct ikev2_engine *e, struct ikev2_ike_sa *old, stru
 			old->tasks[k++] = old->tasks[i];
 			continue;
 		}
-		if (n->ntasks < IKEV2_TASKS_MAX)
+		if (n->ntasks < IKEV2_TASKS_MAX &&
+		    (n->tasks || (n->tasks = calloc(IKEV2_TASKS_MAX, sizeof(*n->tasks)))))
 			n->tasks[n->ntasks++] = old->tasks[i];
 	}
 	old->ntasks = k;
@@ -536,14 +537,13 @@ enum ikev2_result ikev2_rekey_ike_send(struct ikev2_engine *e, struct ikev2_ike_
 		return IKEV2_FAIL;
 	ike_sa_set_config(&n->sa, sa->sa.config, sa->sa.conn);
 	n->rekey_parent = sa->sa.serial;
-	n->ni_len = NONCE_LEN;
 	sa->req_rekey_ike = n->sa.serial;
 	sa->req_ke_retried = false;
 	log_info(SUB_IKE, "IKE SA #%u (%s): rekeying to IKE SA #%u", sa->sa.serial,
 		 sa->sa.conn->name, n->sa.serial);
 	ikev2_dh_clear(&sa->dh_req);
 	sa->dh_req.group = dh_group_by_id(dh->id);
-	if (rand_bytes(n->ni, NONCE_LEN) < 0 ||
+	if (ikev2_nonce_set(&n->ni, &n->ni_len, NULL, NONCE_LEN) < 0 ||
 	    ikev2_dh_submit(e, sa, &sa->dh_req, NULL, 0, NULL, ike_rekey_send) < 0) {
 		ike_rekey_abort(e, sa, true);
 		return IKEV2_FAIL;
@@ -623,7 +623,7 @@ static int ike_rekey_retry_ke(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 	sa->req_ke_retried = true;
 	ikev2_dh_clear(&sa->dh_req);
 	sa->dh_req.group = dh_group_by_id(g);
-	if (rand_bytes(n->ni, NONCE_LEN) < 0 ||
+	if (ikev2_nonce_set(&n->ni, &n->ni_len, NULL, NONCE_LEN) < 0 ||
 	    ikev2_dh_submit(e, sa, &sa->dh_req, NULL, 0, NULL, ike_rekey_send) < 0)
 		return -1;
 	return 0;
@@ -668,7 +668,7 @@ enum ikev2_result ikev2_rekey_ike_inR(struct ikev2_engine *e, struct ikev2_ike_s
 					   sizeof(why)) ||
 	    !(dh = proposal_get(&chosen[0], IKEV2_TRANS_DH)) || !sa->dh_req.group ||
 	    dh->id != sa->dh_req.group->id || ke->ke.group != dh->id ||
-	    nr->nonce.len > sizeof(n->nr) || nr->nonce.len < 16) {
+	    nr->nonce.len > IKEV2_NONCE_MAX_LEN || nr->nonce.len < 16) {
 		log_notice(SUB_IKE, "IKE SA #%u: unacceptable answer to our rekey: %s",
 			   sa->sa.serial, why);
 		ike_rekey_abort(e, sa, false);
@@ -678,9 +678,8 @@ enum ikev2_result ikev2_rekey_ike_inR(struct ikev2_engine *e, struct ikev2_ike_s
 	n->sa.proposal = chosen[0];
 	n->sa.proposal.spi_len = 0;
 	n->sa.have_proposal = true;
-	memcpy(n->nr, nr->nonce.p, nr->nonce.len);
-	n->nr_len = nr->nonce.len;
-	if (ikev2_save(&sa->saved_resp, rx) < 0 ||
+	if (ikev2_nonce_set(&n->nr, &n->nr_len, nr->nonce.p, nr->nonce.len) < 0 ||
+	    ikev2_save(&sa->saved_resp, rx) < 0 ||
 	    ikev2_dh_submit(e, sa, &sa->dh_req, ke->ke.data.p, ke->ke.data.len, &sa->saved_resp,
 			    NULL) < 0) {
 		ikev2_saved_clear(&sa->saved_resp);
@@ -767,7 +766,7 @@ enum ikev2_result ikev2_rekey_ike_inI_outR(struct ikev2_engine *e, struct ikev2_
 	noff = ikev2_proposals_from_sa(&sap->sa, offered, PROPOSAL_MAX);
 	nmine = ike_proposals(sa->sa.conn, mine);
 	if (proposal_select_ex(offered, noff, mine, nmine, 0, &chosen, why, sizeof(why)) < 0 ||
-	    chosen.spi_len != IKE_SA_SPI_LEN || !ni || ni->nonce.len > sizeof(sa->ni)) {
+	    chosen.spi_len != IKE_SA_SPI_LEN || !ni || ni->nonce.len > IKEV2_NONCE_MAX_LEN) {
 		log_notice(SUB_IKE, "IKE SA #%u: the peer's rekey: %s: NO_PROPOSAL_CHOSEN",
 			   sa->sa.serial,
 			   chosen.spi_len != IKE_SA_SPI_LEN ? "SPI not 8 octets" : why);
@@ -786,7 +785,8 @@ enum ikev2_result ikev2_rekey_ike_inI_outR(struct ikev2_engine *e, struct ikev2_
 		return IKEV2_FAIL;
 	}
 	n = ikev2_sa_create(e, false, &sa->sa.local, &sa->sa.remote, chosen.spi, rx->now);
-	if (!n || rand_bytes(n->nr, NONCE_LEN) < 0) {
+	if (!n || ikev2_nonce_set(&n->nr, &n->nr_len, NULL, NONCE_LEN) < 0 ||
+	    ikev2_nonce_set(&n->ni, &n->ni_len, ni->nonce.p, ni->nonce.len) < 0) {
 		if (n)
 			ikev2_sa_delete(e, n, NULL);
 		ikev2_put_notify_data(reply, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
@@ -794,9 +794,6 @@ enum ikev2_result ikev2_rekey_ike_inI_outR(struct ikev2_engine *e, struct ikev2_
 	}
 	ike_sa_set_config(&n->sa, sa->sa.config, sa->sa.conn);
 	n->rekey_parent = sa->sa.serial;
-	n->nr_len = NONCE_LEN;
-	memcpy(n->ni, ni->nonce.p, ni->nonce.len);
-	n->ni_len = ni->nonce.len;
 	n->sa.proposal = chosen;
 	n->sa.proposal.spi_len = 0;
 	n->sa.have_proposal = true;
