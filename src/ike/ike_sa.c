@@ -95,21 +95,38 @@ const char *ike_sa_peer(const struct ike_sa *sa, char *buf, size_t len)
 	return ip_addr_fmt(&sa->remote.addr, buf, len);
 }
 
+/* At info, an IKE SA logs one line when it comes up and one when an
+ * established SA goes; the steps of its handshake (and the end of one that
+ * never came up, whose failure is logged where it fails) are at debug: a
+ * responder with thousands of handshakes a second writes one line per SA. */
+static enum log_level ike_sa_change_level(enum ike_sa_state from, enum ike_sa_state to)
+{
+	if (to == IKE_SA_STATE_ESTABLISHED)
+		return LVL_INFO;
+	if (to == IKE_SA_STATE_DEAD &&
+	    (from == IKE_SA_STATE_ESTABLISHED || from == IKE_SA_STATE_DELETING))
+		return LVL_INFO;
+	return LVL_DEBUG;
+}
+
 int ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state to)
 {
 	enum ike_sa_state from = sa->state;
+	enum log_level lvl = ike_sa_change_level(from, to);
 	bool was_half_open = ike_sa_is_half_open(sa);
 	char peer[IP_ADDR_STRLEN];
 
-	ike_sa_peer(sa, peer, sizeof(peer));
 	if (!ike_sa_state_legal(from, to)) {
 		log_err(SUB_IKE, "IKE SA #%u %s: illegal state change %s -> %s refused", sa->serial,
-			peer, ike_sa_state_name(from), ike_sa_state_name(to));
+			ike_sa_peer(sa, peer, sizeof(peer)), ike_sa_state_name(from),
+			ike_sa_state_name(to));
 		return -EINVAL;
 	}
 	sa->state = to;
-	log_info(SUB_IKE, "IKE SA #%u %s: %s -> %s", sa->serial, peer, ike_sa_state_name(from),
-		 ike_sa_state_name(to));
+	if (log_enabled(SUB_IKE, lvl))
+		log_msg(SUB_IKE, lvl, "IKE SA #%u %s: %s -> %s", sa->serial,
+			ike_sa_peer(sa, peer, sizeof(peer)), ike_sa_state_name(from),
+			ike_sa_state_name(to));
 	if (sa->table)
 		sa_table_state_changed(sa->table, sa, from, was_half_open);
 	if (observer.ike_state)

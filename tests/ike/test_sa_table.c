@@ -84,19 +84,26 @@ static void test_states_and_half_open(void **state)
 	ini = mk(&t, true, 0x11, 0, "192.0.2.2");
 	assert_int_equal(sa_table_half_open(&t), 1); /* only the responder counts */
 	logcap_start();
+	/* at info, the handshake's steps are not logged, its end is */
+	assert_int_equal(ike_sa_set_state(ini, IKE_SA_STATE_INIT_I), 0);
+	assert_false(logcap_contains("NEW -> INIT_I"));
+	log_set_all(LVL_DEBUG);
 	assert_int_equal(ike_sa_set_state(res, IKE_SA_STATE_INIT_R), 0);
 	assert_true(logcap_contains("IKE SA #1 192.0.2.3: NEW -> INIT_R"));
+	log_set_all(LVL_INFO);
 	assert_int_equal(sa_table_half_open(&t), 1);
 	/* a responder cannot become an initiator-side state */
 	assert_int_equal(ike_sa_set_state(res, IKE_SA_STATE_AUTH_I), -EINVAL);
 	assert_true(logcap_contains("illegal state change INIT_R -> AUTH_I refused"));
 	assert_int_equal(res->state, IKE_SA_STATE_INIT_R);
 	assert_int_equal(ike_sa_set_state(res, IKE_SA_STATE_ESTABLISHED), 0);
+	assert_true(logcap_contains("IKE SA #1 192.0.2.3: INIT_R -> ESTABLISHED"));
 	assert_int_equal(sa_table_half_open(&t), 0);
 	assert_int_equal(t.count[IKE_SA_STATE_ESTABLISHED], 1);
 	/* (NEW -> ESTABLISHED is legal: an IKE SA made by a rekey) */
 	assert_int_equal(ike_sa_set_state(ini, IKE_SA_STATE_DELETING), -EINVAL);
 	assert_int_equal(ike_sa_set_state(res, IKE_SA_STATE_DEAD), 0);
+	assert_true(logcap_contains("IKE SA #1 192.0.2.3: ESTABLISHED -> DEAD"));
 	assert_int_equal(ike_sa_set_state(res, IKE_SA_STATE_ESTABLISHED), -EINVAL);
 	logcap_stop();
 	assert_false(ike_sa_state_legal(IKE_SA_STATE_DEAD, IKE_SA_STATE_NEW));
