@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -57,6 +58,46 @@ int rand_bytes(void *buf, size_t n)
 	if (rc)
 		memset(p, 0, n);
 	return rc ? -EIO : 0;
+}
+
+#define RAND_POOL_LEN 4096
+
+static __thread uint8_t rand_pool[RAND_POOL_LEN];
+static __thread size_t rand_pool_left; /* the last rand_pool_left octets are unused */
+static pthread_once_t rand_pool_once = PTHREAD_ONCE_INIT;
+
+/* fork(2) copies the pool: a child must not send its parent's nonces */
+static void rand_pool_forget(void)
+{
+	wipe(rand_pool, sizeof(rand_pool));
+	rand_pool_left = 0;
+}
+
+static void rand_pool_register(void)
+{
+	pthread_atfork(NULL, NULL, rand_pool_forget);
+}
+
+int rand_public(void *buf, size_t n)
+{
+	size_t off;
+
+	if (rand_source != NULL || n > RAND_PUBLIC_MAX || buf == NULL)
+		return rand_bytes(buf, n);
+	pthread_once(&rand_pool_once, rand_pool_register);
+	if (rand_pool_left < n) {
+		rand_pool_left = 0;
+		if (rand_bytes(rand_pool, sizeof(rand_pool)) < 0) {
+			memset(buf, 0, n);
+			return -EIO;
+		}
+		rand_pool_left = sizeof(rand_pool);
+	}
+	off = sizeof(rand_pool) - rand_pool_left;
+	memcpy(buf, rand_pool + off, n);
+	wipe(rand_pool + off, n);
+	rand_pool_left -= n;
+	return 0;
 }
 
 struct secret *rand_secret(size_t n)

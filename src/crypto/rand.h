@@ -19,6 +19,17 @@ typedef int rand_source_fn(void *ctx, uint8_t *buf, size_t n);
  * source could deliver (buf is then zeroed: never use it). */
 int rand_bytes(void *buf, size_t n);
 
+/* Like rand_bytes, for values sent in the clear right away (nonces, SPIs,
+ * IVs, message IDs), never for keys: up to RAND_PUBLIC_MAX bytes come from
+ * a per-thread pool that rand_bytes refills 4 KiB at a time, because
+ * OpenSSL 3.0's DRBG costs about 2 us per call (a lock and a getpid(2))
+ * whatever its size, and a handshake draws three of them. Bytes are wiped
+ * from the pool as they are handed out; a forked child starts with an empty
+ * pool. With a replacement source (rand_set_source) every call goes to it.
+ * 0 or -EIO as rand_bytes. */
+#define RAND_PUBLIC_MAX 256
+int rand_public(void *buf, size_t n);
+
 /* A secret of n random bytes (caller frees with secret_free); NULL on failure. */
 struct secret *rand_secret(size_t n);
 

@@ -25,6 +25,25 @@ static void draws_differ(void **state)
 	secret_free(s);
 }
 
+/* public values come from a pool: still fresh on every draw, and never
+ * the same octets twice, also across a refill of the pool */
+static void public_draws_differ(void **state)
+{
+	uint8_t prev[32], cur[32], zero[32] = {0}, big[RAND_PUBLIC_MAX + 1];
+	int i;
+
+	(void)state;
+	assert_int_equal(rand_public(prev, sizeof(prev)), 0);
+	for (i = 0; i < 300; i++) { /* 9,600 octets: two refills of 4 KiB */
+		assert_int_equal(rand_public(cur, sizeof(cur)), 0);
+		assert_memory_not_equal(cur, prev, sizeof(cur));
+		assert_memory_not_equal(cur, zero, sizeof(cur));
+		memcpy(prev, cur, sizeof(cur));
+	}
+	assert_int_equal(rand_public(big, sizeof(big)), 0); /* past the pool: direct */
+	assert_int_equal(rand_public(NULL, 1), -EINVAL);
+}
+
 static int counting(void *ctx, uint8_t *buf, size_t n)
 {
 	int *calls = ctx;
@@ -52,9 +71,16 @@ static void fake_source(void **state)
 	assert_int_equal(rand_bytes(buf, 4), 0);
 	th_assert_hex(buf, 4, "00010203");
 	assert_int_equal(calls, 1);
+	/* the seam also replaces the pool of public values */
+	assert_int_equal(rand_public(buf, 4), 0);
+	th_assert_hex(buf, 4, "00010203");
+	assert_int_equal(calls, 2);
 	rand_set_source(failing, NULL);
 	assert_int_equal(rand_bytes(buf, 4), -EIO);
 	th_assert_hex(buf, 4, "00000000"); /* never half-random output */
+	memset(buf, 9, sizeof(buf));
+	assert_int_equal(rand_public(buf, 4), -EIO);
+	th_assert_hex(buf, 4, "00000000");
 	assert_null(rand_secret(8));
 	rand_set_source(NULL, NULL);
 	assert_int_equal(rand_bytes(buf, 4), 0);
@@ -74,6 +100,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(draws_differ),
+		cmocka_unit_test(public_draws_differ),
 		cmocka_unit_test(fake_source),
 		cmocka_unit_test(nonce_length),
 	};
