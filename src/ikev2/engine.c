@@ -63,7 +63,7 @@ struct ikev2_ike_sa *ikev2_sa_create(struct ikev2_engine *e, bool initiator,
 	if (peer_spi_i)
 		memcpy(sa->sa.spi_i, peer_spi_i, IKE_SA_SPI_LEN);
 	do {
-		if (rand_bytes(own, IKE_SA_SPI_LEN) < 0 || ++tries > 8) {
+		if (rand_public(own, IKE_SA_SPI_LEN) < 0 || ++tries > 8) {
 			free(sa);
 			return NULL;
 		}
@@ -116,12 +116,13 @@ static void sa_free(struct ikev2_ike_sa *sa)
 	free(sa->ni);
 	free(sa->nr);
 	free(sa->coll_nonce);
+	free(sa->cookie);
 	free(sa->tasks);
 	free(sa->out_buf);
 	free(sa->resp_buf);
 	free(sa->req_offer);
 	ikev2_frag_free(sa);
-	wipe(sa, sizeof(*sa)); /* the cookie goes too */
+	wipe(sa, sizeof(*sa));
 	free(sa);
 }
 
@@ -897,7 +898,7 @@ int ikev2_nonce_set(uint8_t **dst, size_t *dst_len, const uint8_t *src, size_t l
 		return -ENOMEM;
 	if (src) {
 		memcpy(p, src, len);
-	} else if (rand_bytes(p, len) < 0) {
+	} else if (rand_public(p, len) < 0) {
 		free(p);
 		return -EIO;
 	}
@@ -907,17 +908,22 @@ int ikev2_nonce_set(uint8_t **dst, size_t *dst_len, const uint8_t *src, size_t l
 	return 0;
 }
 
-/* RFC 7296 2.15, 2.17: after IKE_AUTH, AUTH is never computed again and
- * the first CHILD SA is keyed; a rekey brings its own nonces (2.18) and the
- * response cache answers a retransmitted IKE_AUTH. */
+/* RFC 7296 2.15, 2.17: after IKE_AUTH, AUTH is never computed again (so
+ * SK_pi and SK_pr are done too) and the first CHILD SA is keyed; a rekey
+ * brings its own nonces (2.18) and the response cache answers a
+ * retransmitted IKE_AUTH. */
 void ikev2_sa_trim(struct ikev2_ike_sa *sa)
 {
+	secret_free(sa->keys.sk_pi);
+	secret_free(sa->keys.sk_pr);
+	sa->keys.sk_pi = sa->keys.sk_pr = NULL;
 	free(sa->ni);
 	free(sa->nr);
 	free(sa->init_req);
 	free(sa->init_resp);
-	sa->ni = sa->nr = sa->init_req = sa->init_resp = NULL;
-	sa->ni_len = sa->nr_len = sa->init_req_len = sa->init_resp_len = 0;
+	free(sa->cookie);
+	sa->ni = sa->nr = sa->init_req = sa->init_resp = sa->cookie = NULL;
+	sa->ni_len = sa->nr_len = sa->init_req_len = sa->init_resp_len = sa->cookie_len = 0;
 }
 
 /* --- tasks: requests waiting for the window --- */

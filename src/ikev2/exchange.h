@@ -94,6 +94,9 @@ struct ikev2_task {
 
 #define IKEV2_TASKS_MAX 8
 
+/* RFC 7296 2.6: a COOKIE's data is 1 to 64 octets */
+#define IKEV2_COOKIE_MAX 64
+
 /* RFC 7383: fragments of one message we send or take at most, and the
  * plaintext octets we keep for one message being reassembled. */
 #define IKEV2_FRAG_MAX	 64
@@ -142,7 +145,7 @@ struct ikev2_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	size_t ni_len, nr_len;
 	uint8_t *init_req, *init_resp; /* RealMessage1, RealMessage2 (RFC 7296 2.15) */
 	size_t init_req_len, init_resp_len;
-	uint8_t cookie[64];
+	uint8_t *cookie; /* the responder's COOKIE (2.6), ikev2_nonce_set */
 	size_t cookie_len;
 	unsigned cookie_tries, ke_tries;
 	struct ikev2_kex dh_req;  /* for exchanges we start */
@@ -322,7 +325,7 @@ void ikev2_send_oneshot(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const u
  * is set. 0, -ENOMEM or -EIO (no randomness); on error *dst is unchanged. */
 int ikev2_nonce_set(uint8_t **dst, size_t *dst_len, const uint8_t *src, size_t len);
 /* Free what only the IKE_SA_INIT / IKE_AUTH pair needs (Ni, Nr,
- * RealMessage1/2) once sa is established: the engine calls it after every
+ * RealMessage1/2, the COOKIE, SK_pi and SK_pr) once sa is established: the engine calls it after every
  * handler that leaves sa established. */
 void ikev2_sa_trim(struct ikev2_ike_sa *sa);
 /* Queue a request for when the window is free and start it if it is. */

@@ -640,13 +640,12 @@ static enum ikev2_result init_retry_or_fail(struct ikev2_engine *e, struct ikev2
 	ike_sa_peer(&sa->sa, peer, sizeof(peer));
 	if ((n = ikev2_msg_find_notify(m, IKEV2_N_COOKIE))) {
 		if (++sa->cookie_tries > MAX_COOKIE_TRIES || n->n.data.len == 0 ||
-		    n->n.data.len > sizeof(sa->cookie)) {
+		    n->n.data.len > IKEV2_COOKIE_MAX ||
+		    ikev2_nonce_set(&sa->cookie, &sa->cookie_len, n->n.data.p, n->n.data.len) < 0) {
 			log_notice(SUB_IKE, "IKE SA #%u %s: giving up after %u cookies",
 				   sa->sa.serial, peer, sa->cookie_tries - 1);
 			return IKEV2_FATAL;
 		}
-		memcpy(sa->cookie, n->n.data.p, n->n.data.len);
-		sa->cookie_len = n->n.data.len;
 		log_info(SUB_IKE, "IKE SA #%u %s: responder demands a cookie, retrying",
 			 sa->sa.serial, peer);
 		init_send(e, sa, rx->now);

@@ -88,7 +88,7 @@ static int sk_seal_one(const struct ikev2_ike_sa *sa, const struct isakmp_hdr *h
 	}
 	msg = (uint8_t *)bld_data(&one);
 	body = msg + body_off;
-	r = rand_bytes(body, ea->iv_len);
+	r = rand_public(body, ea->iv_len); /* RFC 7296 3.14: sent in the clear */
 	if (r == 0) {
 		uint8_t *p = body + ea->iv_len;
 

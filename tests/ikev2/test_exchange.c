@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "ikev2/exchange.h"
 #include "lib/builder.h"
 #include "lib/log.h"
 #include "wire/names.h"
@@ -334,6 +335,53 @@ static void test_cookie(void **state)
 	h_free(&w);
 }
 
+static const char net2_child[] = "net2 { local_ts = %s\n remote_ts = %s\n esp_proposals = %s }";
+
+/* An established IKE SA keeps no more than its keys need (issue #9: memory
+ * per SA): Ni, Nr, both IKE_SA_INIT messages, the cookie, SK_pi and SK_pr
+ * served AUTH only (RFC 7296 2.15) and are gone on both sides; SK_d, SK_e
+ * stay. And it still works: a CHILD SA is created with SK_d afterwards. */
+static void test_established_sa_trimmed(void **state)
+{
+	struct h_world w;
+	char c0[160], c1[160];
+	struct h_opts moon = {.children = c0}, sun = {.children = c1};
+	int i;
+
+	snprintf(c0, sizeof(c0), net2_child, "10.11.0.0/16", "10.12.0.0/16", "aes128gcm16");
+	snprintf(c1, sizeof(c1), net2_child, "10.12.0.0/16", "10.11.0.0/16", "aes128gcm16");
+	/* the responder asks for a cookie, so the initiator keeps one */
+	(*(int *)*state == 0 ? &sun : &moon)->daemon = "cookie_threshold = 0";
+	h_init(&w, &moon, &sun);
+	initiate(&w, INI(&w, state), "net");
+	h_run(&w);
+	assert_established(&w);
+	for (i = 0; i < 2; i++) {
+		struct h_view v;
+		const struct ikev2_ike_sa *sa;
+
+		assert_true(h_view(&w.p[i], &v));
+		sa = ikev2_sa_by_serial(w.p[i].e, v.serial);
+		assert_non_null(sa);
+		assert_null(sa->ni);
+		assert_null(sa->nr);
+		assert_null(sa->init_req);
+		assert_null(sa->init_resp);
+		assert_null(sa->cookie);
+		assert_null(sa->pk);
+		assert_null(sa->tasks);
+		assert_null(sa->keys.sk_pi);
+		assert_null(sa->keys.sk_pr);
+		assert_non_null(sa->keys.sk_d);
+		assert_non_null(sa->keys.sk_ei);
+	}
+	assert_int_equal(INI(&w, state)->sent, 3); /* INIT, INIT with cookie, AUTH */
+	initiate(&w, INI(&w, state), "net2");
+	h_run(&w);
+	assert_int_equal(h_assert_child_pairs(&w), 2);
+	h_free(&w);
+}
+
 static void test_invalid_ke(void **state)
 {
 	struct h_world w;
@@ -509,8 +557,6 @@ static void test_child_refused_by_initiator(void **state)
 }
 
 /* --- CREATE_CHILD_SA and INFORMATIONAL --- */
-
-static const char net2_child[] = "net2 { local_ts = %s\n remote_ts = %s\n esp_proposals = %s }";
 
 static void create_second_child(void **state, const char *esp, const char *want_prop)
 {
@@ -863,6 +909,7 @@ int main(void)
 		BOTH(test_retransmit_exhausted_init),
 		BOTH(test_retransmit_exhausted_auth),
 		BOTH(test_cookie),
+		BOTH(test_established_sa_trimmed),
 		BOTH(test_invalid_ke),
 		BOTH(test_proposal_mismatch),
 		BOTH(test_wrong_psk),
