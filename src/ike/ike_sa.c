@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ike/sa_table.h"
+#include "lib/util.h"
 #include "lib/log.h"
 
 /* sa_observer_set: the loop thread's alone, like every SA. */
@@ -156,6 +157,52 @@ void ike_sa_cleanup(struct ike_sa *sa)
 		oak_config_unref(sa->config);
 	sa->config = NULL;
 	sa->conn = NULL;
+	free(sa->local_id);
+	free(sa->remote_id);
+	sa->local_id = sa->remote_id = NULL;
+}
+
+static const struct ident ike_sa_no_id;
+
+const struct ident *ike_sa_local_id(const struct ike_sa *sa)
+{
+	return sa->local_id ? sa->local_id : &ike_sa_no_id;
+}
+
+const struct ident *ike_sa_remote_id(const struct ike_sa *sa)
+{
+	return sa->remote_id ? sa->remote_id : &ike_sa_no_id;
+}
+
+void ike_sa_ident_copy(struct ident *dst, const struct ident *src)
+{
+	size_t n = offsetof(struct ident, data) + MIN((size_t)src->len, sizeof(src->data));
+
+	memset(dst, 0, sizeof(*dst));
+	memcpy(dst, src, n);
+}
+
+static int ike_sa_id_store(struct ident **slot, const struct ident *id)
+{
+	size_t n = offsetof(struct ident, data) + MIN((size_t)id->len, sizeof(id->data));
+	struct ident *p = malloc(n);
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, id, n);
+	free(*slot);
+	*slot = p;
+	return 0;
+}
+
+int ike_sa_set_local_id(struct ike_sa *sa, const struct ident *id)
+{
+	return ike_sa_id_store(&sa->local_id, id);
+}
+
+int ike_sa_set_remote_id(struct ike_sa *sa, const struct ident *id)
+{
+	return ike_sa_id_store(&sa->remote_id, id);
 }
 
 struct child_sa *child_sa_new(const struct ike_sa *sa, uint32_t serial, const struct child_cfg *cfg)

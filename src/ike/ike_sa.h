@@ -111,7 +111,12 @@ struct ike_sa {
 	struct ip_endpoint local, remote; /* current endpoints */
 	struct oak_config *config;	  /* a reference (oak_config_ref), or NULL */
 	const struct conn_cfg *conn;	  /* (borrowed from config) */
-	struct ident local_id, remote_id; /* remote_id: as the peer sent it */
+	/* exact-size heap copies, NULL until set: read them through
+	 * ike_sa_local_id()/ike_sa_remote_id(), set them with
+	 * ike_sa_set_local_id()/ike_sa_set_remote_id() (two 516-octet struct
+	 * ident inline were a third of an established SA's memory, issue #9);
+	 * remote_id: as the peer sent it */
+	struct ident *local_id, *remote_id;
 	bool have_proposal;
 	struct proposal proposal;   /* the chosen IKE proposal */
 	bool nat_local, nat_remote; /* NAT detected in front of us / the peer */
@@ -140,6 +145,17 @@ void ike_sa_set_config(struct ike_sa *sa, struct oak_config *cfg, const struct c
 /* Drop the config reference and free every CHILD SA (they must be out of
  * the kernel and the table already). The SA itself is its owner's. */
 void ike_sa_cleanup(struct ike_sa *sa);
+/* sa's identities (borrowed from sa; an empty one, type 0, until set).
+ * Only type, len and the first len octets of data are there: never copy
+ * the struct by value, use ike_sa_ident_copy. */
+const struct ident *ike_sa_local_id(const struct ike_sa *sa);
+const struct ident *ike_sa_remote_id(const struct ike_sa *sa);
+/* Set sa's identity to a copy of id (borrowed; may be sa's own). 0, or
+ * -ENOMEM with the old one kept. */
+int ike_sa_set_local_id(struct ike_sa *sa, const struct ident *id);
+int ike_sa_set_remote_id(struct ike_sa *sa, const struct ident *id);
+/* *dst (a whole struct ident) = src, which may be one of the above. */
+void ike_sa_ident_copy(struct ident *dst, const struct ident *src);
 /* "192.0.2.1" for log lines, into buf of IP_ADDR_STRLEN. */
 const char *ike_sa_peer(const struct ike_sa *sa, char *buf, size_t len);
 

@@ -54,8 +54,9 @@ static int choose_own(struct ikev1_ike_sa *sa)
 		log_err(SUB_IKE, "ISAKMP SA #%u: %s", sa->sa.serial, why);
 		return -ENOENT;
 	}
+	if (ike_sa_set_local_id(&sa->sa, &sa->own.id) < 0)
+		return -ENOENT;
 	sa->have_own = true;
-	sa->sa.local_id = sa->own.id;
 	return 0;
 }
 
@@ -312,18 +313,18 @@ bool ikev1_check_sig(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const stru
 			   sa->pk_why);
 		return false;
 	}
-	if (!certs_id_matches(sa->peer_cert.cert, &sa->sa.remote_id)) {
+	if (!certs_id_matches(sa->peer_cert.cert, ike_sa_remote_id(&sa->sa))) {
 		log_notice(SUB_IKE,
 			   "ISAKMP SA #%u: AUTHENTICATION-FAILED: identity %s is not in the "
 			   "peer's certificate %s",
-			   sa->sa.serial, ident_fmt(&sa->sa.remote_id, id, sizeof(id)),
+			   sa->sa.serial, ident_fmt(ike_sa_remote_id(&sa->sa), id, sizeof(id)),
 			   ident_fmt(&sa->peer_cert.subject, want, sizeof(want)));
 		return false;
 	}
-	if (remote->id.type != 0 && !ident_match(&remote->id, &sa->sa.remote_id)) {
+	if (remote->id.type != 0 && !ident_match(&remote->id, ike_sa_remote_id(&sa->sa))) {
 		log_notice(SUB_IKE,
 			   "ISAKMP SA #%u: AUTHENTICATION-FAILED: identity %s, we expect %s",
-			   sa->sa.serial, ident_fmt(&sa->sa.remote_id, id, sizeof(id)),
+			   sa->sa.serial, ident_fmt(ike_sa_remote_id(&sa->sa), id, sizeof(id)),
 			   ident_fmt(&remote->id, want, sizeof(want)));
 		return false;
 	}
@@ -405,7 +406,7 @@ static void ic_one(const struct ike_sa *s, void *ctx)
 	if (s == &f->self->sa || f->n == 64 || !s->conn || !f->self->sa.conn)
 		return;
 	if (strcmp(s->conn->name, f->self->sa.conn->name) == 0 &&
-	    ident_eq(&s->remote_id, &f->self->sa.remote_id) &&
+	    ident_eq(ike_sa_remote_id(s), ike_sa_remote_id(&f->self->sa)) &&
 	    ip_addr_eq(&s->remote.addr, &f->self->sa.remote.addr))
 		f->serials[f->n++] = s->serial;
 }

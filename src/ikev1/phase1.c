@@ -323,9 +323,12 @@ static void keep(uint8_t **dst, size_t *dlen, const uint8_t *p, size_t len)
 
 static void own_id(struct ikev1_ike_sa *sa)
 {
+	struct ident me;
+
 	if (ikev1_own_id(sa))
 		return;
-	ikev1_id_for(&sa->sa.conn->local.id, &sa->sa.local.addr, &sa->sa.local_id);
+	ikev1_id_for(&sa->sa.conn->local.id, &sa->sa.local.addr, &me);
+	(void)ike_sa_set_local_id(&sa->sa, &me); /* out of memory: an empty ID, refused */
 }
 
 /* The identity the PSK is looked up for before the peer has said who it
@@ -362,15 +365,15 @@ static int derive_keys(struct ikev1_engine *e, struct ikev1_ike_sa *sa)
 		const struct secret *psk;
 
 		if (sa->exchange == ISAKMP_XCHG_AGGR && !sa->sa.initiator)
-			peer = sa->sa.remote_id;
+			ike_sa_ident_copy(&peer, ike_sa_remote_id(&sa->sa));
 		else
 			expected_peer_id(sa, &peer);
-		psk = oak_config_psk(sa->sa.config, &sa->sa.local_id, &peer);
+		psk = oak_config_psk(sa->sa.config, ike_sa_local_id(&sa->sa), &peer);
 		if (!psk) {
 			char a[IDENT_STRLEN], b[IDENT_STRLEN];
 
 			log_err(SUB_IKE, "ISAKMP SA #%u: no pre-shared key for %s - %s",
-				sa->sa.serial, ident_fmt(&sa->sa.local_id, a, sizeof(a)),
+				sa->sa.serial, ident_fmt(ike_sa_local_id(&sa->sa), a, sizeof(a)),
 				ident_fmt(&peer, b, sizeof(b)));
 			return -ENOENT;
 		}
@@ -421,13 +424,14 @@ static void put_own_id(struct ikev1_ike_sa *sa, struct ikev1_enc *enc)
 	size_t n;
 
 	own_id(sa);
-	n = id_body(&sa->sa.local_id, body, sizeof(body));
+	n = id_body(ike_sa_local_id(&sa->sa), body, sizeof(body));
 	if (sa->sa.initiator)
 		keep(&sa->idi_b, &sa->idi_b_len, body, n);
 	else
 		keep(&sa->idr_b, &sa->idr_b_len, body, n);
-	ikev1_put_id(enc, &(struct ikev1_id){.type = sa->sa.local_id.type,
-					     .data = {sa->sa.local_id.data, sa->sa.local_id.len}});
+	ikev1_put_id(enc, &(struct ikev1_id){.type = ike_sa_local_id(&sa->sa)->type,
+					     .data = {ike_sa_local_id(&sa->sa)->data,
+						      ike_sa_local_id(&sa->sa)->len}});
 }
 
 /* Our AUTH payload (HASH or SIG) over the hash of our side. */
@@ -449,20 +453,23 @@ static bool take_peer_id(struct ikev1_ike_sa *sa, const struct ikev1_payload *p)
 {
 	char got[IDENT_STRLEN], want[IDENT_STRLEN];
 	const struct ikev1_id *id = &p->u.id;
+	struct ident peer;
 
-	if (ident_from_wire(id->type, id->data.p, id->data.len, &sa->sa.remote_id) < 0) {
+	if (ident_from_wire(id->type, id->data.p, id->data.len, &peer) < 0) {
 		log_notice(SUB_IKE, "ISAKMP SA #%u: peer ID of type %u not supported",
 			   sa->sa.serial, id->type);
 		return false;
 	}
+	if (ike_sa_set_remote_id(&sa->sa, &peer) < 0)
+		return false;
 	if (sa->sa.initiator)
 		keep(&sa->idr_b, &sa->idr_b_len, p->body.p, p->body.len);
 	else
 		keep(&sa->idi_b, &sa->idi_b_len, p->body.p, p->body.len);
 	if (sa->sa.conn->remote.id.type != 0 && sa->sa.conn->remote.auth == AUTH_PSK &&
-	    !ident_match(&sa->sa.conn->remote.id, &sa->sa.remote_id)) {
+	    !ident_match(&sa->sa.conn->remote.id, ike_sa_remote_id(&sa->sa))) {
 		log_notice(SUB_IKE, "ISAKMP SA #%u: peer identity %s does not match %s of %s",
-			   sa->sa.serial, ident_fmt(&sa->sa.remote_id, got, sizeof(got)),
+			   sa->sa.serial, ident_fmt(ike_sa_remote_id(&sa->sa), got, sizeof(got)),
 			   ident_fmt(&sa->sa.conn->remote.id, want, sizeof(want)),
 			   sa->sa.conn->name);
 		return false;
@@ -1404,7 +1411,7 @@ void ikev1_p1_established(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint6
 	ike_sa_set_state(&sa->sa, IKE_SA_STATE_ESTABLISHED);
 	log_notice(SUB_IKE, "ISAKMP SA #%u (%s) established with %s [%s], %s %s, %s, life %llu s",
 		   sa->sa.serial, sa->sa.conn->name, ike_sa_peer(&sa->sa, peer, sizeof(peer)),
-		   ident_fmt(&sa->sa.remote_id, id, sizeof(id)),
+		   ident_fmt(ike_sa_remote_id(&sa->sa), id, sizeof(id)),
 		   sa->exchange == ISAKMP_XCHG_AGGR ? "Aggressive Mode" : "Main Mode",
 		   auth_name(sa->auth_method), proposal_fmt(&sa->sa.proposal, prop, sizeof(prop)),
 		   (unsigned long long)sa->life_s);

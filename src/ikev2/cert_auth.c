@@ -123,8 +123,9 @@ int ikev2_cert_choose_own(struct ikev2_ike_sa *sa)
 			sa->sa.serial, sa->sa.conn->name, why);
 		return -ENOENT;
 	}
+	if (ike_sa_set_local_id(&sa->sa, &pk->own.id) < 0)
+		return -ENOMEM;
 	pk->have_own = true;
-	sa->sa.local_id = pk->own.id;
 	return 0;
 }
 

@@ -222,8 +222,8 @@ static void view_one(struct ike_sa *isa, void *arg)
 	memcpy(v.spi_r, isa->spi_r, 8);
 	v.local = isa->local;
 	v.remote = isa->remote;
-	v.local_id = &isa->local_id;
-	v.remote_id = &isa->remote_id;
+	v.local_id = ike_sa_local_id(isa);
+	v.remote_id = ike_sa_remote_id(isa);
 	v.proposal = isa->have_proposal ? &isa->proposal : NULL;
 	v.nat_local = isa->nat_local;
 	v.nat_remote = isa->nat_remote;

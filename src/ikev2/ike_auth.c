@@ -70,6 +70,16 @@ static void expected_remote_id(const struct ikev2_ike_sa *sa, struct ident *out)
 	ikev2_id_for(&sa->sa.conn->remote.id, &sa->sa.remote.addr, out);
 }
 
+/* Our ID for PSK authentication, from the config (or our address). 0 or
+ * -ENOMEM. */
+static int set_local_id(struct ikev2_ike_sa *sa, const struct conn_cfg *conn)
+{
+	struct ident me;
+
+	ikev2_id_for(&conn->local.id, &sa->sa.local.addr, &me);
+	return ike_sa_set_local_id(&sa->sa, &me);
+}
+
 static const struct secret *lookup_psk(const struct ikev2_ike_sa *sa, const struct ident *local,
 				       const struct ident *remote)
 {
@@ -96,7 +106,7 @@ static int put_auth(struct ikev2_enc *enc, const struct ikev2_ike_sa *sa, struct
 
 	if (sa->sa.conn->local.auth == AUTH_PUBKEY)
 		return ikev2_cert_put_auth(sa, enc);
-	psk = lookup_psk(sa, &sa->sa.local_id, remote);
+	psk = lookup_psk(sa, ike_sa_local_id(&sa->sa), remote);
 	if (!psk || psk_auth(sa, sa->sa.initiator, psk, idb, v) < 0)
 		return -ENOENT;
 	memset(&a, 0, sizeof(a));
@@ -131,7 +141,7 @@ static int verify_auth(const struct ikev2_ike_sa *sa, const struct ikev2_msg *m,
 			   sa->sa.serial, conn->name, who, ap->auth.method);
 		return -EPERM;
 	}
-	psk = lookup_psk(sa, &sa->sa.local_id, peer_id);
+	psk = lookup_psk(sa, ike_sa_local_id(&sa->sa), peer_id);
 	if (!psk || psk_auth(sa, !sa->sa.initiator, psk, idp->body, want) < 0)
 		return -EPERM;
 	ok = ap->auth.data.len == sa->prf->out_len &&
@@ -178,7 +188,7 @@ static int sign_first(struct ikev2_engine *e, struct ikev2_ike_sa *sa)
 	/* choosing our certificate may set our ID (its subject): body after */
 	if (ikev2_cert_choose_own(sa) < 0)
 		return -EPERM;
-	my_idb.len = id_body(&sa->sa.local_id, idb);
+	my_idb.len = id_body(ike_sa_local_id(&sa->sa), idb);
 	if (ikev2_cert_auth_start(e, sa, NULL, NULL, my_idb, auth_request_resume) < 0)
 		return -EPERM;
 	return 0;
@@ -199,15 +209,15 @@ static enum ikev2_result auth_request(struct ikev2_engine *e, struct ikev2_ike_s
 
 	if (conn->local.auth == AUTH_PUBKEY && !ikev2_cert_pk_done(sa))
 		return sign_first(e, sa) < 0 ? IKEV2_FATAL : IKEV2_OK;
-	if (conn->local.auth != AUTH_PUBKEY)
-		ikev2_id_for(&conn->local.id, &sa->sa.local.addr, &sa->sa.local_id);
+	if (conn->local.auth != AUTH_PUBKEY && set_local_id(sa, conn) < 0)
+		return IKEV2_FATAL;
 	expected_remote_id(sa, &remote);
-	idb_len = id_body(&sa->sa.local_id, idb);
+	idb_len = id_body(ike_sa_local_id(&sa->sa), idb);
 	bld_init(&b, 0);
 	ikev2_chain_encode_begin(&enc, &b);
 	memset(&id, 0, sizeof(id));
-	id.type = sa->sa.local_id.type;
-	id.data = (struct span){sa->sa.local_id.data, sa->sa.local_id.len};
+	id.type = ike_sa_local_id(&sa->sa)->type;
+	id.data = (struct span){ike_sa_local_id(&sa->sa)->data, ike_sa_local_id(&sa->sa)->len};
 	ikev2_put_id(&enc, IKEV2_PL_IDI, &id);
 	ikev2_cert_put_certs(sa, &enc);
 	sa_table_foreach(&e->table, other_sa, &x);
@@ -263,8 +273,8 @@ static void stale_sa(struct ike_sa *isa, void *arg)
 
 	if (isa != &x->self->sa && isa->version == 2 && x->n < 64 &&
 	    isa->state == IKE_SA_STATE_ESTABLISHED &&
-	    ident_eq(&isa->remote_id, &x->self->sa.remote_id) &&
-	    ident_eq(&isa->local_id, &x->self->sa.local_id))
+	    ident_eq(ike_sa_remote_id(isa), ike_sa_remote_id(&x->self->sa)) &&
+	    ident_eq(ike_sa_local_id(isa), ike_sa_local_id(&x->self->sa)))
 		x->serials[x->n++] = isa->serial;
 }
 
@@ -429,11 +439,11 @@ static enum ikev2_result responder_auth(struct ikev2_engine *e, struct ikev2_ike
 		if (pk_local && ikev2_cert_choose_own(sa) < 0)
 			return auth_failed(reply);
 	}
-	if (!pk_local)
-		ikev2_id_for(&conn->local.id, &sa->sa.local.addr, &sa->sa.local_id);
+	if (!pk_local && set_local_id(sa, conn) < 0)
+		return auth_failed(reply);
 	if (!pk_remote && verify_auth(sa, m, idip, &idi) < 0)
 		return auth_failed(reply);
-	idb_len = id_body(&sa->sa.local_id, idb);
+	idb_len = id_body(ike_sa_local_id(&sa->sa), idb);
 	if ((pk_local || pk_remote) && !ikev2_cert_pk_done(sa)) {
 		/* the peer's chain and signature, and ours, on the job executor */
 		if (ikev2_cert_auth_start(e, sa, rx, pk_remote ? idip : NULL,
@@ -443,10 +453,11 @@ static enum ikev2_result responder_auth(struct ikev2_engine *e, struct ikev2_ike
 	}
 	if (pk_remote && ikev2_cert_auth_verdict(sa, &idi) < 0)
 		return auth_failed(reply);
-	sa->sa.remote_id = idi;
+	if (ike_sa_set_remote_id(&sa->sa, &idi) < 0)
+		return auth_failed(reply);
 	memset(&id, 0, sizeof(id));
-	id.type = sa->sa.local_id.type;
-	id.data = (struct span){sa->sa.local_id.data, sa->sa.local_id.len};
+	id.type = ike_sa_local_id(&sa->sa)->type;
+	id.data = (struct span){ike_sa_local_id(&sa->sa)->data, ike_sa_local_id(&sa->sa)->len};
 	ikev2_put_id(reply, IKEV2_PL_IDR, &id);
 	ikev2_cert_put_certs(sa, reply);
 	if (put_auth(reply, sa, (struct span){idb, idb_len}, &idi) < 0)
@@ -556,7 +567,8 @@ static enum ikev2_result initiator_auth(struct ikev2_engine *e, struct ikev2_ike
 	} else if (verify_auth(sa, m, idrp, &idr) < 0) {
 		return reject_responder(e, sa);
 	}
-	sa->sa.remote_id = idr;
+	if (ike_sa_set_remote_id(&sa->sa, &idr) < 0)
+		return reject_responder(e, sa);
 	sa->sa.established_ms = rx->now;
 	ike_sa_set_state(&sa->sa, IKE_SA_STATE_ESTABLISHED);
 	ikev2_ike_timers(e, sa, rx->now);

@@ -434,8 +434,9 @@ static void ike_replaced(struct ikev2_engine *e, struct ikev2_ike_sa *old,
 static void ike_new_established(struct ikev2_engine *e, struct ikev2_ike_sa *old,
 				struct ikev2_ike_sa *n)
 {
-	n->sa.local_id = old->sa.local_id;
-	n->sa.remote_id = old->sa.remote_id;
+	/* (out of memory: n shows no identities; it works all the same) */
+	(void)ike_sa_set_local_id(&n->sa, ike_sa_local_id(&old->sa));
+	(void)ike_sa_set_remote_id(&n->sa, ike_sa_remote_id(&old->sa));
 	n->sa.nat_local = old->sa.nat_local;
 	n->sa.nat_remote = old->sa.nat_remote;
 	n->nat_forced = old->nat_forced;

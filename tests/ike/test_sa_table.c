@@ -117,11 +117,49 @@ static void test_states_and_half_open(void **state)
 	sa_table_free(&t);
 }
 
+/* An SA's identities are exact-size copies: empty until set, equal to
+ * what was set (also when set from itself), copied out whole on demand. */
+static void test_identities(void **state)
+{
+	struct ike_sa sa;
+	struct ident fqdn, dn, out;
+	char err[128], buf[IDENT_STRLEN];
+
+	(void)state;
+	memset(&sa, 0, sizeof(sa));
+	ike_sa_init(&sa, 2, false, 0);
+	assert_int_equal(ike_sa_local_id(&sa)->type, 0);
+	assert_int_equal(ike_sa_remote_id(&sa)->len, 0);
+	assert_int_equal(ident_parse("moon.oak.test", &fqdn, err, sizeof(err)), 0);
+	assert_int_equal(ident_parse("C=CH, O=oak, CN=a rather long subject name for a certificate",
+				     &dn, err, sizeof(err)),
+			 0);
+	assert_int_equal(ike_sa_set_local_id(&sa, &fqdn), 0);
+	assert_int_equal(ike_sa_set_remote_id(&sa, &dn), 0);
+	assert_true(ident_eq(ike_sa_local_id(&sa), &fqdn));
+	assert_true(ident_eq(ike_sa_remote_id(&sa), &dn));
+	assert_string_equal(ident_fmt(ike_sa_remote_id(&sa), buf, sizeof(buf)),
+			    "C=CH, O=oak, CN=a rather long subject name for a certificate");
+	/* replaced by itself, then by another */
+	assert_int_equal(ike_sa_set_remote_id(&sa, ike_sa_remote_id(&sa)), 0);
+	assert_true(ident_eq(ike_sa_remote_id(&sa), &dn));
+	assert_int_equal(ike_sa_set_remote_id(&sa, &fqdn), 0);
+	assert_true(ident_eq(ike_sa_remote_id(&sa), &fqdn));
+	memset(&out, 0xaa, sizeof(out));
+	ike_sa_ident_copy(&out, ike_sa_local_id(&sa));
+	assert_true(ident_eq(&out, &fqdn));
+	assert_int_equal(out.data[fqdn.len], 0); /* the rest is cleared */
+	ike_sa_cleanup(&sa);
+	assert_null(sa.local_id);
+	assert_int_equal(ike_sa_local_id(&sa)->type, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_states_and_half_open),
+		cmocka_unit_test(test_identities),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

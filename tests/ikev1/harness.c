@@ -623,9 +623,10 @@ static void view_cb(const struct ike_sa *sa, void *arg)
 	snprintf(v->conn, sizeof(v->conn), "%s", sa->conn ? sa->conn->name : "");
 	if (sa->have_proposal)
 		proposal_fmt(&sa->proposal, v->prop, sizeof(v->prop));
-	snprintf(v->local_id, sizeof(v->local_id), "%s", ident_fmt(&sa->local_id, id, sizeof(id)));
+	snprintf(v->local_id, sizeof(v->local_id), "%s",
+		 ident_fmt(ike_sa_local_id(sa), id, sizeof(id)));
 	snprintf(v->remote_id, sizeof(v->remote_id), "%s",
-		 ident_fmt(&sa->remote_id, id, sizeof(id)));
+		 ident_fmt(ike_sa_remote_id(sa), id, sizeof(id)));
 	for (c = sa->children; c && i < 8; c = c->next, i++) {
 		struct h_child *hc = &v->child[i];
 
