@@ -277,7 +277,7 @@ static void ike_from_sa(const struct ike_sa *e, struct vici_ike_sa *out)
 		.remote = e->remote,
 		.local_id = ike_sa_local_id(e)->type ? ike_sa_local_id(e) : NULL,
 		.remote_id = ike_sa_remote_id(e)->type ? ike_sa_remote_id(e) : NULL,
-		.proposal = e->have_proposal ? &e->proposal : NULL,
+		.proposal = e->have_proposal ? ike_sa_proposal(e) : NULL,
 		.nat_local = e->nat_local,
 		.nat_remote = e->nat_remote,
 		.established_ms = e->established_ms,

@@ -160,6 +160,45 @@ void ike_sa_cleanup(struct ike_sa *sa)
 	free(sa->local_id);
 	free(sa->remote_id);
 	sa->local_id = sa->remote_id = NULL;
+	free(sa->proposal);
+	sa->proposal = NULL;
+	sa->have_proposal = false;
+}
+
+static const struct proposal ike_sa_no_proposal;
+
+/* the octets of p that hold something: its header and ntrans transforms */
+static size_t ike_sa_proposal_size(const struct proposal *p)
+{
+	return offsetof(struct proposal, trans) +
+	       MIN((size_t)p->ntrans, (size_t)PROPOSAL_MAX_TRANSFORMS) * sizeof(p->trans[0]);
+}
+
+const struct proposal *ike_sa_proposal(const struct ike_sa *sa)
+{
+	return sa->proposal ? sa->proposal : &ike_sa_no_proposal;
+}
+
+int ike_sa_set_proposal(struct ike_sa *sa, const struct proposal *p)
+{
+	size_t n = ike_sa_proposal_size(p);
+	struct proposal *c = malloc(n);
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, p, n);
+	free(sa->proposal);
+	sa->proposal = c;
+	sa->have_proposal = true;
+	return 0;
+}
+
+void ike_sa_proposal_copy(struct proposal *dst, const struct proposal *src)
+{
+	size_t n = ike_sa_proposal_size(src);
+
+	memset(dst, 0, sizeof(*dst));
+	memcpy(dst, src, n);
 }
 
 static const struct ident ike_sa_no_id;

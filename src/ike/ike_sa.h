@@ -117,8 +117,9 @@ struct ike_sa {
 	 * ident inline were a third of an established SA's memory, issue #9);
 	 * remote_id: as the peer sent it */
 	struct ident *local_id, *remote_id;
-	bool have_proposal;
-	struct proposal proposal;   /* the chosen IKE proposal */
+	bool have_proposal;	    /* set by ike_sa_set_proposal */
+	struct proposal *proposal;  /* the chosen IKE proposal: exact-size copy, NULL until chosen
+				     * (read it through ike_sa_proposal()) */
 	bool nat_local, nat_remote; /* NAT detected in front of us / the peer */
 	uint64_t created_ms, established_ms;
 	struct child_sa *children; /* owned list */
@@ -154,6 +155,15 @@ const struct ident *ike_sa_remote_id(const struct ike_sa *sa);
  * -ENOMEM with the old one kept. */
 int ike_sa_set_local_id(struct ike_sa *sa, const struct ident *id);
 int ike_sa_set_remote_id(struct ike_sa *sa, const struct ident *id);
+/* The chosen IKE proposal (borrowed; an empty one, no transforms, until
+ * set). Only its transforms up to ntrans are there: copy it out with
+ * proposal_copy semantics (ike_sa_proposal_copy), never by value. */
+const struct proposal *ike_sa_proposal(const struct ike_sa *sa);
+/* Keep a copy of p (borrowed) as sa's IKE proposal and set have_proposal.
+ * 0, or -ENOMEM with the old one kept. */
+int ike_sa_set_proposal(struct ike_sa *sa, const struct proposal *p);
+/* *dst (a whole struct proposal) = src, which may be ike_sa_proposal(). */
+void ike_sa_proposal_copy(struct proposal *dst, const struct proposal *src);
 /* *dst (a whole struct ident) = src, which may be one of the above. */
 void ike_sa_ident_copy(struct ident *dst, const struct ident *src);
 /* "192.0.2.1" for log lines, into buf of IP_ADDR_STRLEN. */

@@ -745,6 +745,8 @@ static void put_choice(struct ikev1_enc *enc, const struct ikev1_xform *raw)
 
 static void take_xform(struct ikev1_ike_sa *sa, const struct p1_xform *x)
 {
+	struct proposal p;
+
 	sa->encr = x->encr;
 	sa->key_bits = x->key_bits;
 	sa->prf = x->prf;
@@ -755,8 +757,8 @@ static void take_xform(struct ikev1_ike_sa *sa, const struct p1_xform *x)
 	sa->life_s = x->life_s;
 	if (sa->sa.conn && p1_life(sa->sa.conn) < sa->life_s)
 		sa->life_s = p1_life(sa->sa.conn);
-	sa->sa.have_proposal = true;
-	xform_proposal(x, &sa->sa.proposal);
+	xform_proposal(x, &p);
+	(void)ike_sa_set_proposal(&sa->sa, &p); /* sets have_proposal: out of memory, not */
 }
 
 static void log_refused(const struct ikev1_rx *rx, const char *what, const char *why)
@@ -1413,7 +1415,8 @@ void ikev1_p1_established(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint6
 		   sa->sa.serial, sa->sa.conn->name, ike_sa_peer(&sa->sa, peer, sizeof(peer)),
 		   ident_fmt(ike_sa_remote_id(&sa->sa), id, sizeof(id)),
 		   sa->exchange == ISAKMP_XCHG_AGGR ? "Aggressive Mode" : "Main Mode",
-		   auth_name(sa->auth_method), proposal_fmt(&sa->sa.proposal, prop, sizeof(prop)),
+		   auth_name(sa->auth_method),
+		   proposal_fmt(ike_sa_proposal(&sa->sa), prop, sizeof(prop)),
 		   (unsigned long long)sa->life_s);
 	if (sa->peer_initial_contact)
 		ikev1_initial_contact(e, sa);

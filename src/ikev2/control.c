@@ -224,7 +224,7 @@ static void view_one(struct ike_sa *isa, void *arg)
 	v.remote = isa->remote;
 	v.local_id = ike_sa_local_id(isa);
 	v.remote_id = ike_sa_remote_id(isa);
-	v.proposal = isa->have_proposal ? &isa->proposal : NULL;
+	v.proposal = isa->have_proposal ? ike_sa_proposal(isa) : NULL;
 	v.nat_local = isa->nat_local;
 	v.nat_remote = isa->nat_remote;
 	v.established_ms = isa->established_ms;

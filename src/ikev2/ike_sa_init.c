@@ -142,7 +142,7 @@ static const struct conn_cfg *conn_by_addrs(const struct oak_config *cfg,
 
 int ikev2_sa_algs(struct ikev2_ike_sa *sa)
 {
-	const struct proposal *p = &sa->sa.proposal;
+	const struct proposal *p = ike_sa_proposal(&sa->sa);
 	const struct proposal_transform *te = proposal_get(p, IKEV2_TRANS_ENCR);
 	const struct proposal_transform *ti = proposal_get(p, IKEV2_TRANS_INTEG);
 	const struct proposal_transform *tp = proposal_get(p, IKEV2_TRANS_PRF);
@@ -446,8 +446,10 @@ void ikev2_ike_sa_init_request(struct ikev2_engine *e, struct ikev2_rx *rx)
 	if (!sa)
 		return;
 	ike_sa_set_config(&sa->sa, e->config, conn);
-	sa->sa.proposal = chosen;
-	sa->sa.have_proposal = true;
+	if (ike_sa_set_proposal(&sa->sa, &chosen) < 0) {
+		ikev2_sa_delete(e, sa, "out of memory");
+		return;
+	}
 	sa->dh_resp.group = dh_group_by_id(dh->id);
 	timers_set(&e->timers, sa->sa.serial, TIMER_TIMEOUT, rx->now + HALF_OPEN_TIMEOUT_MS);
 	ikev2_dispatch(e, sa, rx);
@@ -514,7 +516,7 @@ static enum ikev2_result ike_sa_init_inI1_outR1(struct ikev2_engine *e, struct i
 		return IKEV2_FATAL;
 	memcpy(sa->init_req, rx->buf, rx->len);
 	sa->init_req_len = rx->len;
-	ikev2_put_proposals(reply, &sa->sa.proposal, 1, NULL, 0, true, false);
+	ikev2_put_proposals(reply, ike_sa_proposal(&sa->sa), 1, NULL, 0, true, false);
 	memset(&kr, 0, sizeof(kr));
 	kr.group = sa->dh_resp.group->id;
 	kr.data = (struct span){sa->dh_resp.pub, sa->dh_resp.group->pub_len};
@@ -737,8 +739,8 @@ static enum ikev2_result ike_sa_init_inR1_outI2(struct ikev2_engine *e, struct i
 		return IKEV2_FATAL;
 	}
 	memcpy(sa->sa.spi_r, m->hdr.spi_r, 8);
-	sa->sa.proposal = chosen[0];
-	sa->sa.have_proposal = true;
+	if (ike_sa_set_proposal(&sa->sa, &chosen[0]) < 0)
+		return IKEV2_FATAL;
 	if (ikev2_nonce_set(&sa->nr, &sa->nr_len, nr->nonce.p, nr->nonce.len) < 0)
 		return IKEV2_FATAL;
 	nat_detect(sa, rx);

@@ -676,10 +676,9 @@ enum ikev2_result ikev2_rekey_ike_inR(struct ikev2_engine *e, struct ikev2_ike_s
 		return IKEV2_FAIL;
 	}
 	memcpy(n->sa.spi_r, chosen[0].spi, IKE_SA_SPI_LEN);
-	n->sa.proposal = chosen[0];
-	n->sa.proposal.spi_len = 0;
-	n->sa.have_proposal = true;
-	if (ikev2_nonce_set(&n->nr, &n->nr_len, nr->nonce.p, nr->nonce.len) < 0 ||
+	chosen[0].spi_len = 0;
+	if (ike_sa_set_proposal(&n->sa, &chosen[0]) < 0 ||
+	    ikev2_nonce_set(&n->nr, &n->nr_len, nr->nonce.p, nr->nonce.len) < 0 ||
 	    ikev2_save(&sa->saved_resp, rx) < 0 ||
 	    ikev2_dh_submit(e, sa, &sa->dh_req, ke->ke.data.p, ke->ke.data.len, &sa->saved_resp,
 			    NULL) < 0) {
@@ -709,8 +708,9 @@ static enum ikev2_result ike_rekey_respond_pfs(struct ikev2_engine *e, struct ik
 		return IKEV2_FAIL;
 	}
 	{
-		struct proposal p = n->sa.proposal;
+		struct proposal p;
 
+		ike_sa_proposal_copy(&p, ike_sa_proposal(&n->sa));
 		p.spi_len = IKE_SA_SPI_LEN;
 		memcpy(p.spi, n->sa.spi_r, IKE_SA_SPI_LEN);
 		ikev2_put_proposals(reply, &p, 1, n->sa.spi_r, IKE_SA_SPI_LEN, true, false);
@@ -795,9 +795,12 @@ enum ikev2_result ikev2_rekey_ike_inI_outR(struct ikev2_engine *e, struct ikev2_
 	}
 	ike_sa_set_config(&n->sa, sa->sa.config, sa->sa.conn);
 	n->rekey_parent = sa->sa.serial;
-	n->sa.proposal = chosen;
-	n->sa.proposal.spi_len = 0;
-	n->sa.have_proposal = true;
+	chosen.spi_len = 0;
+	if (ike_sa_set_proposal(&n->sa, &chosen) < 0) {
+		ikev2_sa_delete(e, n, NULL);
+		ikev2_put_notify_data(reply, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
+		return IKEV2_FAIL;
+	}
 	sa->resp_rekey_ike = n->sa.serial;
 	ikev2_dh_clear(&sa->dh_resp);
 	sa->dh_resp.group = dh_group_by_id(dh->id);

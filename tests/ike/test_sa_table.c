@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/alg.h"
 #include "ike/ike_sa.h"
 #include "ike/sa_table.h"
 #include "lib/log.h"
@@ -154,12 +155,47 @@ static void test_identities(void **state)
 	assert_int_equal(ike_sa_local_id(&sa)->type, 0);
 }
 
+/* The chosen IKE proposal is an exact-size copy: empty until set, the
+ * same transforms after, copied out whole on demand. */
+static void test_proposal_copy(void **state)
+{
+	struct ike_sa sa;
+	struct proposal p, out;
+	char a[PROPOSAL_STRLEN], b[PROPOSAL_STRLEN];
+
+	(void)state;
+	memset(&sa, 0, sizeof(sa));
+	ike_sa_init(&sa, 2, false, 0);
+	assert_false(sa.have_proposal);
+	assert_int_equal(ike_sa_proposal(&sa)->ntrans, 0);
+	memset(&p, 0, sizeof(p));
+	p.protocol = PROPOSAL_PROTO_IKE;
+	p.num = 2;
+	assert_int_equal(proposal_add(&p, IKEV2_TRANS_ENCR, 20, 128), 0);
+	assert_int_equal(proposal_add(&p, IKEV2_TRANS_PRF, 5, 0), 0);
+	assert_int_equal(proposal_add(&p, IKEV2_TRANS_KE, 31, 0), 0);
+	assert_int_equal(ike_sa_set_proposal(&sa, &p), 0);
+	assert_true(sa.have_proposal);
+	assert_int_equal(ike_sa_proposal(&sa)->num, 2);
+	assert_string_equal(proposal_fmt(ike_sa_proposal(&sa), a, sizeof(a)),
+			    proposal_fmt(&p, b, sizeof(b)));
+	memset(&out, 0xaa, sizeof(out));
+	ike_sa_proposal_copy(&out, ike_sa_proposal(&sa));
+	assert_int_equal(out.ntrans, 3);
+	assert_memory_equal(&out.trans[0], &p.trans[0], 3 * sizeof(p.trans[0]));
+	assert_int_equal(out.trans[3].type, 0); /* the rest is cleared */
+	ike_sa_cleanup(&sa);
+	assert_false(sa.have_proposal);
+	assert_null(sa.proposal);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_states_and_half_open),
 		cmocka_unit_test(test_identities),
+		cmocka_unit_test(test_proposal_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -622,7 +622,7 @@ static void view_cb(const struct ike_sa *sa, void *arg)
 	memcpy(v->spi_r, sa->spi_r, 8);
 	snprintf(v->conn, sizeof(v->conn), "%s", sa->conn ? sa->conn->name : "");
 	if (sa->have_proposal)
-		proposal_fmt(&sa->proposal, v->prop, sizeof(v->prop));
+		proposal_fmt(ike_sa_proposal(sa), v->prop, sizeof(v->prop));
 	snprintf(v->local_id, sizeof(v->local_id), "%s",
 		 ident_fmt(ike_sa_local_id(sa), id, sizeof(id)));
 	snprintf(v->remote_id, sizeof(v->remote_id), "%s",
