@@ -59,7 +59,7 @@ static uint64_t jittered(uint32_t base, uint32_t jitter)
 
 	if (!ms)
 		return 0;
-	if (j && rand_bytes(&r, sizeof(r)) == 0)
+	if (j && rand_public(&r, sizeof(r)) == 0) /* not a secret: spreads rekeys */
 		j = r % (j + 1);
 	else
 		j = 0;
