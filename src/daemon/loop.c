@@ -357,7 +357,8 @@ static int oakd_start_control(struct oakd *d)
 				  .ctx = d,
 				  .oakd = d,
 				  .config_path = d->opts.config_path,
-				  .certs = &d->certs};
+				  .certs = &d->certs,
+				  .kernel = &d->kernel};
 
 	return control_new(&env, &d->control);
 }

@@ -212,3 +212,23 @@ void child_kernel_remove(const struct kernel_ops *ko, const struct ike_sa *sa, s
 		ko->del_sa(ko->ctx, proto, c->spi_out, &sa->remote.addr);
 	c->policies = c->installed_in = c->installed_out = false;
 }
+
+bool child_kernel_peer_sent(const struct kernel_ops *ko, const struct ike_sa *sa)
+{
+	bool sent = false;
+	struct child_sa *c;
+
+	if (!ko || !ko->query_sa)
+		return false;
+	for (c = sa->children; c; c = c->next) {
+		struct kernel_sa_use u;
+
+		if (!c->installed_in || ko->query_sa(ko->ctx, child_kernel_ipproto(c->protocol),
+						     c->spi_in, &sa->local.addr, &u) < 0)
+			continue;
+		if (u.packets > c->seen_packets_in)
+			sent = true;
+		c->seen_packets_in = u.packets;
+	}
+	return sent;
+}

@@ -54,5 +54,10 @@ int child_kernel_policies_add(const struct kernel_ops *ko, const struct ike_sa *
 /* Remove c's policies and SAs (the inbound SA also when only its SPI was
  * allocated), whatever of them is there. */
 void child_kernel_remove(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c);
+/* Dead peer detection asks only a peer that sent nothing (RFC 3706 5.3,
+ * RFC 7296 2.4): true when the kernel counted inbound packets on one of
+ * sa's installed CHILD SAs since the last call (each child remembers what
+ * it saw). false also when the backend cannot tell (no query_sa). */
+bool child_kernel_peer_sent(const struct kernel_ops *ko, const struct ike_sa *sa);
 
 #endif

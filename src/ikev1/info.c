@@ -255,6 +255,9 @@ void ikev1_dpd_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t n
 
 	if (sa->sa.state != IKE_SA_STATE_ESTABLISHED || !delay)
 		return;
+	/* RFC 3706 5.3: IPsec traffic from the peer shows it alive */
+	if (now - sa->last_heard >= delay && child_kernel_peer_sent(e->env.kernel, &sa->sa))
+		sa->last_heard = now;
 	if (sa->dpd_sent && sa->last_heard < sa->dpd_sent && now >= sa->dpd_sent + timeout) {
 		log_notice(SUB_IKE,
 			   "ISAKMP SA #%u (%s): no answer to R-U-THERE for %llu s: the "

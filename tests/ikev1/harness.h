@@ -62,6 +62,7 @@ struct h_kernel {
 	unsigned pols_replaced;	 /* add_policy of an equal policy (XFRM: UPDPOLICY) */
 	unsigned added, deleted; /* add_sa / del_sa calls that succeeded */
 	unsigned errors;	 /* deletes of things that were not there */
+	uint64_t packets_in;	 /* query_sa's count for every inbound SA (ESP from the peer) */
 };
 
 /* One row of the IKEv1 key log (Wireshark's ikev1_decryption_table). */
