@@ -43,34 +43,32 @@ static void journald_stop(struct fake_journald *f)
 	rmdir(f->dir);
 }
 
+/* A length-prefixed value starting at p (64-bit little-endian length, the
+ * bytes, "\n"): its length, or false when it runs past end. */
+static bool le64_value(const unsigned char *p, const unsigned char *end, uint64_t *len)
+{
+	if (end - p < 8)
+		return false;
+	*len = 0;
+	for (int i = 0; i < 8; i++)
+		*len |= (uint64_t)p[i] << (8 * i);
+	return (uint64_t)(end - p - 8) >= *len + 1 && p[8 + *len] == '\n';
+}
+
 /* The value of KEY in a received entry (text or length-prefixed form), into
  * out; false when the entry has no such field or is malformed. */
 static bool field(const char *e, size_t n, const char *key, char *out, size_t cap)
 {
+	const unsigned char *end = (const unsigned char *)e + n;
 	size_t k = strlen(key), off = 0;
 
 	while (off < n) {
 		const char *nl = memchr(e + off, '\n', n - off);
 		size_t line = nl ? (size_t)(nl - (e + off)) : n - off;
+		uint64_t len;
 
 		if (!nl)
 			return false;
-		if (line == k && memcmp(e + off, key, k) == 0) { /* KEY\n<le64>value\n */
-			uint64_t len = 0;
-			const unsigned char *p = (const unsigned char *)nl + 1;
-
-			if ((size_t)(p - (const unsigned char *)e) + 8 > n)
-				return false;
-			for (int i = 0; i < 8; i++)
-				len |= (uint64_t)p[i] << (8 * i);
-			p += 8;
-			if ((size_t)(p - (const unsigned char *)e) + len + 1 > n || len >= cap ||
-			    p[len] != '\n')
-				return false;
-			memcpy(out, p, len);
-			out[len] = 0;
-			return true;
-		}
 		if (line > k && memcmp(e + off, key, k) == 0 && e[off + k] == '=') {
 			if (line - k - 1 >= cap)
 				return false;
@@ -78,18 +76,21 @@ static bool field(const char *e, size_t n, const char *key, char *out, size_t ca
 			out[line - k - 1] = 0;
 			return true;
 		}
-		if (memchr(e + off, '=', line) == NULL) { /* a length-prefixed field: skip it */
-			uint64_t len = 0;
-			const unsigned char *p = (const unsigned char *)nl + 1;
-
-			if ((size_t)(p - (const unsigned char *)e) + 8 > n)
-				return false;
-			for (int i = 0; i < 8; i++)
-				len |= (uint64_t)p[i] << (8 * i);
-			off = (size_t)(p - (const unsigned char *)e) + 8 + len + 1;
+		if (memchr(e + off, '=', line)) { /* another KEY=VALUE */
+			off += line + 1;
 			continue;
 		}
-		off += line + 1;
+		/* KEY\n<le64>value\n */
+		if (!le64_value((const unsigned char *)nl + 1, end, &len))
+			return false;
+		if (line == k && memcmp(e + off, key, k) == 0) {
+			if (len >= cap)
+				return false;
+			memcpy(out, nl + 9, len);
+			out[len] = 0;
+			return true;
+		}
+		off = (size_t)(nl + 9 - e) + len + 1;
 	}
 	return false;
 }
