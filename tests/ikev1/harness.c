@@ -287,7 +287,7 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 		     "    remote { auth = %s\n id = %s\n %s }\n"
 		     "    children {\n"
 		     "      net { local_ts = %s\n remote_ts = %s\n esp_proposals = %s\n"
-		     "            mode = %s }\n"
+		     "            mode = %s\n %s }\n"
 		     "      %s\n"
 		     "    }\n"
 		     "  }\n"
@@ -299,7 +299,7 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 		     DEF(o->extra_local, ""), DEF(o->remote_auth, DEF(o->auth, "psk")),
 		     DEF(o->remote_id, other_id), DEF(o->extra_remote, ""), DEF(o->local_ts, my_ts),
 		     DEF(o->remote_ts, other_ts), DEF(o->esp, "aes128-sha256"),
-		     DEF(o->mode, "tunnel"), DEF(o->children, ""),
+		     DEF(o->mode, "tunnel"), DEF(o->child_extra, ""), DEF(o->children, ""),
 		     DEF(o->psk, "s3cret-pre-shared-key"), DEF(o->local_id, my_id),
 		     DEF(o->remote_id, other_id), DEF(o->secrets, "")) < 0)
 		fail();
