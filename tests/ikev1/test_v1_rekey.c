@@ -111,7 +111,7 @@ static void test_qm_rekey_generations(void **state)
 static void test_qm_rekey_lost(void **state)
 {
 	struct h_opts o = {.child_extra = "rekey_time = 60s"};
-	uint32_t in0, out0, in, out;
+	uint32_t in0 = 0, out0 = 0, in = 0, out = 0;
 	unsigned sent;
 	struct h_world w;
 
@@ -138,7 +138,7 @@ static void test_qm_rekey_lost(void **state)
 static void test_qm_rekey_answer_lost(void **state)
 {
 	struct h_opts o = {.child_extra = "rekey_time = 60s"};
-	uint32_t in0, out0, in, out;
+	uint32_t in0 = 0, out0 = 0, in = 0, out = 0;
 	struct h_world w;
 
 	h_init(&w, &o, &o);
@@ -189,7 +189,7 @@ static void test_qm_expire_without_peer(void **state)
 static void test_responder_lifetime(void **state)
 {
 	struct h_opts shorter = {.child_extra = "rekey_time = 30s"};
-	uint32_t in0, out0, in, out;
+	uint32_t in0 = 0, out0 = 0, in = 0, out = 0;
 	struct h_world w;
 	size_t i;
 	int r = *(int *)*state ? 0 : 1; /* the responder's index */
@@ -215,7 +215,7 @@ static void test_responder_lifetime(void **state)
 static void test_isakmp_rekey(void **state)
 {
 	struct h_opts o = {.conn_extra = "rekey_time = 120s", .child_extra = "rekey_time = 200s"};
-	uint32_t in0, out0, in, out;
+	uint32_t in0 = 0, out0 = 0, in = 0, out = 0;
 	struct h_view v[2], nv;
 	struct h_world w;
 	uint32_t old;
