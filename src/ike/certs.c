@@ -71,6 +71,7 @@ struct certs_store {
 	size_t nkeys;
 	uint8_t *certreq;
 	size_t certreq_len;
+	struct certs_cache *cache; /* validated peer chains (mutable, own lock) */
 };
 
 void certs_why(char *why, size_t whylen, const char *fmt, ...)
@@ -649,6 +650,9 @@ int certs_store_seal(struct certs_store *s, char *why, size_t whylen)
 			       CERTS_KEYID_LEN);
 		s->certreq_len = s->ncas * CERTS_KEYID_LEN;
 	}
+	/* trusting no CA, nothing validates; without it every chain is checked in full */
+	if (s->ncas > 0)
+		s->cache = certs_cache_new();
 	s->sealed = true;
 	return 0;
 }
@@ -684,6 +688,7 @@ void certs_store_unref(struct certs_store *s)
 	free(s->own);
 	free(s->keys);
 	free(s->certreq);
+	certs_cache_free(s->cache);
 	X509_STORE_free(s->x509);
 	free(s);
 }
@@ -820,11 +825,11 @@ static int certs_decode_chain(const struct span *chain, size_t n, X509 **leaf,
 }
 
 /* Fill *out from a verified chain (leaf first, anchor last). */
-static int certs_result_fill(X509 *leaf, STACK_OF(X509) * chain, struct cert_result *out, char *why,
-			     size_t whylen)
+/* The end entity's part of a result: the certificate, its subject and key. */
+static int certs_result_leaf(X509 *leaf, struct cert_result *out, char *why, size_t whylen)
 {
-	int n = sk_X509_num(chain), rc;
 	char dn[256];
+	int rc;
 
 	if (X509_up_ref(leaf) != 1)
 		return -ENOMEM;
@@ -832,11 +837,6 @@ static int certs_result_fill(X509 *leaf, STACK_OF(X509) * chain, struct cert_res
 	if (rc != 0)
 		return rc;
 	out->subject = out->cert->subject;
-	certs_name_ident(X509_get_subject_name(sk_X509_value(chain, n - 1)), &out->anchor);
-	for (int i = 1; i < n && out->nca < CERTS_CHAIN_MAX && rc == 0; i++)
-		rc = certs_spki_sha1(sk_X509_value(chain, i), out->ca_keyids[out->nca++]);
-	if (rc != 0)
-		return rc;
 	rc = sig_pubkey_from_evp(X509_get0_pubkey(leaf), &out->pubkey);
 	if (rc == -ENOTSUP || rc == -EINVAL) {
 		const EVP_PKEY *pk = X509_get0_pubkey(leaf);
@@ -849,11 +849,78 @@ static int certs_result_fill(X509 *leaf, STACK_OF(X509) * chain, struct cert_res
 	return rc;
 }
 
+/* Seconds since the epoch of an ASN.1 time; false when it does not read. */
+static bool certs_time(const ASN1_TIME *t, uint64_t *out)
+{
+	struct tm tm;
+	time_t v;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1 || (v = timegm(&tm)) < 0)
+		return false;
+	*out = (uint64_t)v;
+	return true;
+}
+
+/* What the verified path says beyond the end entity: its anchor, the CAs'
+ * key IDs, and the time window in which all of its certificates are valid. */
+static int certs_path_learn(STACK_OF(X509) * chain, struct certs_cached *c)
+{
+	int n = sk_X509_num(chain), rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->not_after = UINT64_MAX;
+	certs_name_ident(X509_get_subject_name(sk_X509_value(chain, n - 1)), &c->anchor);
+	for (int i = 1; i < n && c->nca < CERTS_CHAIN_MAX && rc == 0; i++)
+		rc = certs_spki_sha1(sk_X509_value(chain, i), c->ca_keyids[c->nca++]);
+	for (int i = 0; i < n && rc == 0; i++) {
+		X509 *x = sk_X509_value(chain, i);
+		uint64_t from, until;
+
+		if (!certs_time(X509_get0_notBefore(x), &from) ||
+		    !certs_time(X509_get0_notAfter(x), &until))
+			return -EINVAL; /* verified, yet unreadable: do not cache */
+		c->not_before = from > c->not_before ? from : c->not_before;
+		c->not_after = until < c->not_after ? until : c->not_after;
+	}
+	return rc;
+}
+
+static void certs_result_path(struct cert_result *out, const struct certs_cached *c)
+{
+	out->anchor = c->anchor;
+	memcpy(out->ca_keyids, c->ca_keyids, sizeof(out->ca_keyids));
+	out->nca = c->nca;
+}
+
+/* A chain X509_verify_cert accepted: the result, and the cache entry. */
+static int certs_result_fill(const struct certs_store *s, const struct span *sent, size_t nsent,
+			     X509 *leaf, STACK_OF(X509) * chain, struct cert_result *out, char *why,
+			     size_t whylen)
+{
+	struct certs_cached c;
+	int rc = certs_result_leaf(leaf, out, why, whylen);
+
+	if (rc != 0)
+		return rc;
+	rc = certs_path_learn(chain, &c);
+	if (rc == -EINVAL) {
+		c.not_before = 1, c.not_after = 0; /* result fine, nothing cached */
+		rc = 0;
+	}
+	if (rc != 0)
+		return rc;
+	certs_result_path(out, &c);
+	if (c.not_before <= c.not_after)
+		certs_cache_put(s->cache, sent, nsent, &c);
+	return 0;
+}
+
 int certs_validate(const struct certs_store *s, const struct span *chain, size_t n, uint64_t now,
 		   struct cert_result *out, char *why, size_t whylen)
 {
 	STACK_OF(X509) *untrusted = NULL;
 	X509_STORE_CTX *ctx = NULL;
+	struct certs_cached cached;
 	X509 *leaf = NULL;
 	int rc;
 
@@ -866,6 +933,12 @@ int certs_validate(const struct certs_store *s, const struct span *chain, size_t
 	rc = certs_decode_chain(chain, n, &leaf, &untrusted, why, whylen);
 	if (rc != 0)
 		goto out;
+	if (certs_cache_get(s->cache, chain, n, now, &cached)) { /* checked before */
+		rc = certs_result_leaf(leaf, out, why, whylen);
+		if (rc == 0)
+			certs_result_path(out, &cached);
+		goto out;
+	}
 	rc = -ENOMEM;
 	ctx = X509_STORE_CTX_new();
 	/* X509_STORE_CTX_init takes a non-const store; verification only reads it */
@@ -877,7 +950,8 @@ int certs_validate(const struct certs_store *s, const struct span *chain, size_t
 	if (X509_verify_cert(ctx) != 1)
 		rc = certs_why_verify(ctx, n, why, whylen);
 	else
-		rc = certs_result_fill(leaf, X509_STORE_CTX_get0_chain(ctx), out, why, whylen);
+		rc = certs_result_fill(s, chain, n, leaf, X509_STORE_CTX_get0_chain(ctx), out, why,
+				       whylen);
 out:
 	if (rc == -ENOMEM)
 		certs_why(why, whylen, "validating the peer's certificates: out of memory");
@@ -888,6 +962,11 @@ out:
 	sk_X509_pop_free(untrusted, X509_free);
 	ERR_clear_error();
 	return rc;
+}
+
+void certs_store_cache_stats(const struct certs_store *s, uint64_t *hits, uint64_t *misses)
+{
+	certs_cache_stats(s->cache, hits, misses);
 }
 
 void cert_result_clear(struct cert_result *r)
