@@ -766,14 +766,12 @@ void ikev1_keepalive(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t n
 void ikev1_p1_lifetimes(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now)
 {
 	uint64_t life = sa->life_s ? sa->life_s : IKEV1_DEF_P1_LIFE;
-	uint64_t rekey = sa->sa.conn && sa->sa.conn->rekey_time ? sa->sa.conn->rekey_time : 0;
 
 	timers_cancel(&e->timers, sa->sa.serial, TIMER_TIMEOUT);
 	timers_set(&e->timers, sa->sa.serial, TIMER_EXPIRE, now + life * 1000);
-	/* the original initiator makes a new Main Mode before this one
-	 * expires (at 90% of its life, or the configured rekey_time when
-	 * that is sooner); the old SA then runs out and is deleted */
-	(void)rekey;
+	/* the original initiator makes a new Main Mode at 90% of the life
+	 * both agreed on (the config's rekey_time is what it offered, see
+	 * p1_life); the old SA then runs out and is deleted */
 	if (sa->sa.initiator)
 		timers_set(&e->timers, sa->sa.serial, TIMER_REKEY, now + life * 900);
 	sa->last_heard = now;
