@@ -165,6 +165,8 @@ struct ikev1_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	struct ikev1_qm *qm_last; /* the one ikev1_qm_start began last */
 	struct ikev1_peer_vids vids;
 	struct ikev1_frags *frags; /* reassembly in progress, or NULL */
+	uint16_t frag_id;	   /* Fragment ID of our last fragmented message */
+	uint32_t frag_sum;	   /* ... and its checksum (a retransmission keeps the ID) */
 	bool peer_initial_contact;
 	bool nat_checked;
 	uint8_t nat_hash_len;
@@ -226,7 +228,6 @@ struct ikev1_ike_sa *ikev1_sa_by_serial(struct ikev1_engine *e, uint32_t serial)
 /* Decode rx->buf and hand it to its SA (or phase1.c for a first message);
  * rx->plain gets what the caller frees. */
 void ikev1_handle(struct ikev1_engine *e, struct ikev1_rx *rx);
-void ikev1_frags_free(struct ikev1_ike_sa *sa);
 /* Remove the SA and its IPsec SAs from the kernel and the table; freed when
  * the outermost engine call returns. why (may be NULL) is logged. */
 void ikev1_sa_delete(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const char *why);
@@ -236,7 +237,7 @@ void ikev1_sa_handover(struct ikev1_engine *e, struct ikev1_ike_sa *sa);
 const struct daemon_cfg *ikev1_daemon_cfg(const struct ikev1_engine *e);
 uint32_t ikev1_new_reqid(struct ikev1_engine *e);
 uint64_t ikev1_wall_time(const struct ikev1_engine *e);
-/* Send buf (copied into *keep when keep is not NULL, for retransmission). */
+/* Send buf (borrowed), in fragments when ikev1_frag_wanted says so. */
 int ikev1_send(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const uint8_t *buf, size_t len);
 /* A phase 1 message we send and retransmit until answered (waits = true) or
  * keep only to answer the peer's retransmissions (waits = false). Takes *out. */
@@ -267,6 +268,20 @@ void ikev1_arm(struct ikev1_engine *e, struct ikev1_ike_sa *sa);
 uint64_t ikev1_retransmit_delay(const struct ikev1_engine *e, unsigned tries);
 /* Lifetimes of an established ISAKMP SA: rekey/expire timers. */
 void ikev1_p1_lifetimes(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now);
+
+/* --- frag.c: IKE fragmentation (Cisco's vendor extension) --- */
+void ikev1_frags_free(struct ikev1_ike_sa *sa);
+/* A fragment of a message to sa (rx borrowed): kept; the last missing one
+ * makes the whole message, handled as if it came in one datagram. */
+void ikev1_frag_add(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const struct ikev1_rx *rx,
+		    const struct ikev1_frag *f);
+/* The largest datagram payload (ISAKMP message) fragment_size allows to sa. */
+size_t ikev1_frag_max_dgram(const struct ikev1_engine *e, const struct ikev1_ike_sa *sa);
+/* True when a len-byte message to sa goes out in fragments. */
+bool ikev1_frag_wanted(const struct ikev1_engine *e, const struct ikev1_ike_sa *sa, size_t len);
+/* Send buf (borrowed, a whole ISAKMP message) as fragments. 0 or -errno. */
+int ikev1_frag_send(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const uint8_t *buf,
+		    size_t len);
 
 /* --- crypt.c: RFC 2409 appendix B --- */
 /* Encrypt chain (the payloads; padded here) with key and the IV in iv

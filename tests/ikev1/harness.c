@@ -275,7 +275,8 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 		     "    }\n"
 		     "  }\n"
 		     "}\n"
-		     "secrets { ike-1 { secret = %s\n id-1 = %s\n id-2 = %s }\n %s }\n",
+		     "secrets { ike-1 { secret = %s\n id-1 = %s\n id-2 = %s }\n %s }\n"
+		     "%s\n",
 		     pki[0], pki[1], pki[2], DEF(o->daemon, ""), DEF(o->version, "1"), me, other,
 		     DEF(o->ike, "aes128-sha256-modp2048"), DEF(o->conn_extra, ""),
 		     DEF(o->local_auth, DEF(o->auth, "psk")), DEF(o->local_id, my_id),
@@ -284,7 +285,7 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 		     DEF(o->remote_ts, other_ts), DEF(o->esp, "aes128-sha256"),
 		     DEF(o->mode, "tunnel"), DEF(o->children, ""),
 		     DEF(o->psk, "s3cret-pre-shared-key"), DEF(o->local_id, my_id),
-		     DEF(o->remote_id, other_id), DEF(o->secrets, "")) < 0)
+		     DEF(o->remote_id, other_id), DEF(o->secrets, ""), DEF(o->authorities, "")) < 0)
 		fail();
 	c = h_config_text(text);
 	free(text);

@@ -122,10 +122,11 @@ struct h_opts {
 	const char *local_auth, *remote_auth;
 	const char *local_id, *remote_id; /* the FQDNs */
 	const char *extra_local, *extra_remote;
-	const char *conn_extra; /* lines in the connection: aggressive = yes ... */
-	const char *children;	/* extra child sections, verbatim */
-	const char *daemon;	/* daemon section body, verbatim */
-	const char *secrets;	/* extra secrets body */
+	const char *conn_extra;	 /* lines in the connection: aggressive = yes ... */
+	const char *children;	 /* extra child sections, verbatim */
+	const char *daemon;	 /* daemon section body, verbatim */
+	const char *secrets;	 /* extra secrets body */
+	const char *authorities; /* top-level sections after secrets, verbatim */
 };
 
 void h_init(struct h_world *w, const struct h_opts *moon, const struct h_opts *sun);
