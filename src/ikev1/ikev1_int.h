@@ -101,8 +101,9 @@ struct ikev1_qm {
 	struct ikev1_prop prop_keep;
 	struct ikev1_xform raw_keep;
 	uint8_t raw_attrs[256];
-	bool ids;	   /* IDci/IDcr came (and go back) */
-	uint32_t replaces; /* a rekey: the IPsec SA deleted once this one is in */
+	bool ids;		/* IDci/IDcr came (and go back) */
+	struct ip_addr peer_oa; /* the peer's NAT-OA (RFC 3947 5.2), family 0: none */
+	uint32_t replaces;	/* a rekey: the IPsec SA deleted once this one is in */
 };
 
 /* IKE fragmentation (the vendor extension strongSwan and Windows use):
@@ -309,6 +310,15 @@ void ikev1_note_vids(struct ikev1_ike_sa *sa, const struct ikev1_msg *m);
  * remote's, then ours. */
 void ikev1_put_natd(const struct ikev1_ike_sa *sa, struct ikev1_enc *enc);
 void ikev1_check_natd(struct ikev1_ike_sa *sa, const struct ikev1_msg *m);
+/* NAT-OA (RFC 3947 5.2): sent and read in Quick Mode for transport mode
+ * when a NAT was detected. */
+bool ikev1_natoa_wanted(const struct ikev1_ike_sa *sa, enum child_mode mode);
+/* NAT-OAi then NAT-OAr, as the Quick Mode initiator or responder. */
+void ikev1_put_natoa_pair(const struct ikev1_ike_sa *sa, bool qm_initiator, struct ikev1_enc *enc);
+/* The peer's original address from m's NAT-OA into *out (family 0 and
+ * false when it sent none or an unusable one; logged). */
+bool ikev1_note_natoa(const struct ikev1_ike_sa *sa, const struct ikev1_msg *m, bool qm_initiator,
+		      struct ip_addr *out);
 /* The HASH payload body of an encrypted chain: prf(SKEYID_a, M-ID | rest). */
 /* A protected Informational (RFC 2409 5.7) with one N or D payload (already
  * encoded as a bare chain in pl/pl_len, first payload type first). */
