@@ -830,6 +830,7 @@ void ikev1_engine_free(struct ikev1_engine *e)
 	}
 	e->depth = 0;
 	reap(e);
+	ikev1_traps_free(e, false);
 	timers_free(&e->timers);
 	sa_table_free(&e->table);
 	if (e->config)
@@ -858,6 +859,8 @@ void ikev1_engine_set_config(struct ikev1_engine *e, struct oak_config *cfg, uin
 		for (j = 0; j < c->nchildren; j++)
 			if (c->children[j].start_action == START_START)
 				ikev1_initiate(e, c->name, c->children[j].name, now_ms, NULL);
+			else if (c->children[j].start_action == START_TRAP)
+				ikev1_trap_install(e, c, &c->children[j]);
 	}
 	ikev1_leave(e);
 }
@@ -996,6 +999,7 @@ void ikev1_terminate_all(struct ikev1_engine *e, uint64_t now_ms)
 		for (i = 0; i < n; i++)
 			ikev1_terminate(e, serials[i], now_ms);
 	}
+	ikev1_traps_free(e, true);
 	ikev1_leave(e);
 }
 

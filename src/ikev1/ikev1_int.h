@@ -124,6 +124,8 @@ struct ikev1_peer_vids {
 	uint32_t ms_version;
 };
 
+struct ikev1_trap; /* trap.c */
+
 /* The ISAKMP SA as the IKEv1 engine keeps it: the common part first. */
 struct ikev1_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	struct ike_sa sa;
@@ -161,6 +163,8 @@ struct ikev1_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	struct ikev1_buf saved; /* a message waiting for a job */
 	/* what to do once phase 1 is up */
 	const struct child_cfg *want_child;
+	const struct child_cfg *want_more[IKEV1_MAX_QM]; /* after want_child (DPD restart) */
+	unsigned nwant_more;
 	unsigned qm_count; /* Quick Modes run over this SA */
 	struct ikev1_qm qm[IKEV1_MAX_QM];
 	struct ikev1_qm *qm_last; /* the one ikev1_qm_start began last */
@@ -198,7 +202,8 @@ struct ikev1_engine {
 	uint32_t next_reqid;
 	unsigned depth;
 	uint64_t now;
-	struct ikev1_msg msg; /* decode scratch */
+	struct ikev1_msg msg;	  /* decode scratch */
+	struct ikev1_trap *traps; /* trap.c */
 };
 
 /* A received message being handled (borrowed). */
@@ -283,6 +288,17 @@ bool ikev1_frag_wanted(const struct ikev1_engine *e, const struct ikev1_ike_sa *
 /* Send buf (borrowed, a whole ISAKMP message) as fragments. 0 or -errno. */
 int ikev1_frag_send(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const uint8_t *buf,
 		    size_t len);
+
+/* --- trap.c: trap policies and ACQUIRE --- */
+/* Install cfg's trap policies (nothing when they are in already). 0,
+ * -EINVAL (an address missing, logged), -EIO, -ENOMEM. */
+int ikev1_trap_install(struct ikev1_engine *e, const struct conn_cfg *conn,
+		       const struct child_cfg *cfg);
+/* Forget every trap; remove: take their policies out of the kernel too. */
+void ikev1_traps_free(struct ikev1_engine *e, bool remove);
+/* The reqid of a new IPsec SA of cfg: configured, else its trap's, else new. */
+uint32_t ikev1_child_reqid(struct ikev1_engine *e, const struct ike_sa *sa,
+			   const struct child_cfg *cfg);
 
 /* --- crypt.c: RFC 2409 appendix B --- */
 /* Encrypt chain (the payloads; padded here) with key and the IV in iv

@@ -1417,6 +1417,8 @@ void ikev1_p1_established(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint6
 		sa->want_child = NULL;
 		ikev1_qm_start(e, sa, c, now);
 	}
+	while (sa->nwant_more && sa->sa.state == IKE_SA_STATE_ESTABLISHED)
+		ikev1_qm_start(e, sa, sa->want_more[--sa->nwant_more], now);
 }
 
 void ikev1_p1_free(struct ikev1_ike_sa *sa)

@@ -578,7 +578,7 @@ int ikev1_qm_start(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const struct
 	c->initiator = true;
 	c->protocol = child->nah ? PROPOSAL_PROTO_AH : PROPOSAL_PROTO_ESP;
 	c->mode = child->mode;
-	c->reqid = child->reqid ? child->reqid : ikev1_new_reqid(e);
+	c->reqid = ikev1_child_reqid(e, &sa->sa, child);
 	child_ts(sa, child, &c->local_ts[0], &c->remote_ts[0]);
 	c->nlocal_ts = c->nremote_ts = 1;
 	ike_sa_add_child(&sa->sa, c);
@@ -1166,7 +1166,7 @@ static void qm_r_msg1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 		   x.encap == IPSEC_ENCAP_UDP_TRANSPORT_DRAFT)
 			  ? CHILD_MODE_TRANSPORT
 			  : CHILD_MODE_TUNNEL;
-	c->reqid = cfg->reqid ? cfg->reqid : ikev1_new_reqid(e);
+	c->reqid = ikev1_child_reqid(e, &sa->sa, cfg);
 	c->local_ts[0] = cr;
 	c->remote_ts[0] = ci;
 	c->nlocal_ts = c->nremote_ts = 1;

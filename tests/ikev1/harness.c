@@ -144,7 +144,9 @@ static int k_del_sa(void *ctx, uint8_t proto, uint32_t spi, const struct ip_addr
 
 static bool pol_eq(const struct kernel_policy *a, const struct kernel_policy *b)
 {
-	return a->dir == b->dir && ts_eq(&a->src, &b->src) && ts_eq(&a->dst, &b->dst);
+	/* a trap and the IPsec SA's policy of one selector are two (kernel/xfrm.h) */
+	return a->dir == b->dir && a->trap == b->trap && ts_eq(&a->src, &b->src) &&
+	       ts_eq(&a->dst, &b->dst);
 }
 
 static int k_add_policy(void *ctx, const struct kernel_policy *pol)
@@ -273,7 +275,7 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 		     "    remote { auth = %s\n id = %s\n %s }\n"
 		     "    children {\n"
 		     "      net { local_ts = %s\n remote_ts = %s\n esp_proposals = %s\n"
-		     "            mode = %s }\n"
+		     "            mode = %s\n %s }\n"
 		     "      %s\n"
 		     "    }\n"
 		     "  }\n"
@@ -286,9 +288,10 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 		     DEF(o->local_id, my_id), DEF(o->extra_local, ""),
 		     DEF(o->remote_auth, DEF(o->auth, "psk")), DEF(o->remote_id, other_id),
 		     DEF(o->extra_remote, ""), DEF(o->local_ts, my_ts), DEF(o->remote_ts, other_ts),
-		     DEF(o->esp, "aes128-sha256"), DEF(o->mode, "tunnel"), DEF(o->children, ""),
-		     DEF(o->psk, "s3cret-pre-shared-key"), DEF(o->local_id, my_id),
-		     DEF(o->remote_id, other_id), DEF(o->secrets, ""), DEF(o->authorities, "")) < 0)
+		     DEF(o->esp, "aes128-sha256"), DEF(o->mode, "tunnel"), DEF(o->child_extra, ""),
+		     DEF(o->children, ""), DEF(o->psk, "s3cret-pre-shared-key"),
+		     DEF(o->local_id, my_id), DEF(o->remote_id, other_id), DEF(o->secrets, ""),
+		     DEF(o->authorities, "")) < 0)
 		fail();
 	c = h_config_text(text);
 	free(text);

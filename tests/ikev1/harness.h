@@ -133,6 +133,7 @@ struct h_opts {
 	const char *local_id, *remote_id; /* the FQDNs */
 	const char *extra_local, *extra_remote;
 	const char *conn_extra;	  /* lines in the connection: aggressive = yes ... */
+	const char *child_extra;  /* lines in the child "net": dpd_action = restart ... */
 	const char *children;	  /* extra child sections, verbatim */
 	const char *daemon;	  /* daemon section body, verbatim */
 	const char *secrets;	  /* extra secrets body */
