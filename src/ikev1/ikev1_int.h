@@ -319,8 +319,9 @@ int ikev1_p2_iv(const struct ikev1_ike_sa *sa, uint32_t msgid, uint8_t *iv);
 /* --- payloads.c --- */
 /* Our ID payload for an identity (the address when it is %any). */
 void ikev1_id_for(const struct ident *cfg_id, const struct ip_addr *addr, struct ident *out);
-/* Vendor IDs we send: NAT-T, DPD, fragmentation, and what we recognise. */
-void ikev1_put_vids(struct ikev1_enc *enc);
+/* Vendor IDs we send: NAT-T, DPD, fragmentation (unless the connection
+ * says fragmentation = no), and what we recognise. */
+void ikev1_put_vids(const struct ikev1_ike_sa *sa, struct ikev1_enc *enc);
 void ikev1_note_vids(struct ikev1_ike_sa *sa, const struct ikev1_msg *m);
 /* NAT-D payloads (RFC 3947 3.2): HASH(CKY-I | CKY-R | IP | Port), first the
  * remote's, then ours. */

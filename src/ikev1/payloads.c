@@ -34,15 +34,20 @@ void ikev1_id_for(const struct ident *cfg_id, const struct ip_addr *addr, struct
  * look for it to enable their extensions; we announce what we implement. */
 static const uint8_t ms_version[4] = {0, 0, 0, 9};
 
-void ikev1_put_vids(struct ikev1_enc *enc)
+void ikev1_put_vids(const struct ikev1_ike_sa *sa, struct ikev1_enc *enc)
 {
+	const struct conn_cfg *c = sa->sa.conn;
+
 	uint8_t ms[20];
 
 	memcpy(ms, ikev1_vid_ms_nt5, 16);
 	memcpy(ms + 16, ms_version, 4);
 	ikev1_put_data(enc, ISAKMP_NP_VID, (struct span){ikev1_vid_rfc3947, 16});
 	ikev1_put_data(enc, ISAKMP_NP_VID, (struct span){ikev1_vid_dpd, 16});
-	ikev1_put_data(enc, ISAKMP_NP_VID, (struct span){ikev1_vid_fragmentation, 16});
+	/* fragmentation = no: we do not offer it (accept: we take fragments
+	 * but send whole messages, frag.c) */
+	if (!c || c->fragmentation != FRAG_NO)
+		ikev1_put_data(enc, ISAKMP_NP_VID, (struct span){ikev1_vid_fragmentation, 16});
 	ikev1_put_data(enc, ISAKMP_NP_VID, (struct span){ms, sizeof(ms)});
 }
 
