@@ -525,6 +525,8 @@ static int send_qm1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev
 	if (q->group)
 		ikev1_put_data(&enc, ISAKMP_NP_KE, (struct span){q->dh.pub, q->dh.group->pub_len});
 	put_ids(&enc, &c->local_ts[0], &c->remote_ts[0]);
+	if (ikev1_natoa_wanted(sa, c->mode))
+		ikev1_put_natoa_pair(sa, true, &enc);
 	r = ikev1_enc_end(&enc);
 	bld_init(&b, 65535);
 	if (r == 0)
@@ -576,7 +578,7 @@ int ikev1_qm_start(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const struct
 	c->initiator = true;
 	c->protocol = child->nah ? PROPOSAL_PROTO_AH : PROPOSAL_PROTO_ESP;
 	c->mode = child->mode;
-	c->reqid = child->reqid ? child->reqid : ikev1_new_reqid(e);
+	c->reqid = ikev1_child_reqid(e, &sa->sa, child);
 	child_ts(sa, child, &c->local_ts[0], &c->remote_ts[0]);
 	c->nlocal_ts = c->nremote_ts = 1;
 	ike_sa_add_child(&sa->sa, c);
@@ -734,8 +736,13 @@ static int qm_install(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 	if (r == 0) {
 		struct kernel_lifetime life = qm_kernel_life(c->cfg, q);
 
-		r = child_kernel_install_life(e->env.kernel, &sa->sa, c, nat(sa), ei, ii, eo, io,
-					      &life);
+		if (nat(sa))
+			r = child_kernel_install_natoa(
+				e->env.kernel, &sa->sa, c, q->peer_oa.family ? &q->peer_oa : NULL,
+				(const struct secret *const[4]){ei, ii, eo, io}, &life);
+		else
+			r = child_kernel_install_life(e->env.kernel, &sa->sa, c, false, ei, ii, eo,
+						      io, &life);
 	}
 	secret_free(ei);
 	secret_free(ii);
@@ -889,6 +896,8 @@ static void qm_i_msg2(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 			return;
 		}
 		note_responder_lifetime(q, rx->msg);
+		if (ikev1_natoa_wanted(sa, c->mode))
+			ikev1_note_natoa(sa, rx->msg, true, &q->peer_oa);
 		q->deadline = UINT64_MAX;
 		ikev1_buf_set(&q->last_rx, rx->buf, rx->len);
 		if (q->group) {
@@ -1064,6 +1073,8 @@ static int send_qm2(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev
 		ikev1_put_data(&enc, ISAKMP_NP_KE, (struct span){q->dh.pub, q->dh.group->pub_len});
 	if (ids)
 		put_ids(&enc, &c->remote_ts[0], &c->local_ts[0]);
+	if (ikev1_natoa_wanted(sa, c->mode))
+		ikev1_put_natoa_pair(sa, false, &enc);
 	if ((x->life_s && x->life_s > qm_life_s(c->cfg)) ||
 	    (x->life_kb && x->life_kb > qm_life_kb(c->cfg)))
 		put_responder_lifetime(&enc, x, c->cfg, spi);
@@ -1155,7 +1166,7 @@ static void qm_r_msg1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 		   x.encap == IPSEC_ENCAP_UDP_TRANSPORT_DRAFT)
 			  ? CHILD_MODE_TRANSPORT
 			  : CHILD_MODE_TUNNEL;
-	c->reqid = cfg->reqid ? cfg->reqid : ikev1_new_reqid(e);
+	c->reqid = ikev1_child_reqid(e, &sa->sa, cfg);
 	c->local_ts[0] = cr;
 	c->remote_ts[0] = ci;
 	c->nlocal_ts = c->nremote_ts = 1;
@@ -1165,6 +1176,8 @@ static void qm_r_msg1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 	ike_sa_add_child(&sa->sa, c);
 	sa_table_add_child(&e->table, c);
 	q->child_serial = c->serial;
+	if (ikev1_natoa_wanted(sa, c->mode))
+		ikev1_note_natoa(sa, rx->msg, false, &q->peer_oa);
 	q->life_s = x.life_s && x.life_s < qm_life_s(cfg) ? x.life_s : qm_life_s(cfg);
 	q->life_kb = x.life_kb && x.life_kb < qm_life_kb(cfg) ? x.life_kb : qm_life_kb(cfg);
 	if (k->alloc_spi(k->ctx, child_kernel_ipproto(c->protocol), &sa->sa.remote.addr,

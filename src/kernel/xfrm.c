@@ -423,6 +423,8 @@ static int sa_encap(struct nlmsghdr *nlh, const struct kernel_sa *sa)
 	e->encap_type = UDP_ENCAP_ESPINUDP;
 	e->encap_sport = htons(sa->inbound ? sa->encap_dport : sa->encap_sport);
 	e->encap_dport = htons(sa->inbound ? sa->encap_sport : sa->encap_dport);
+	if (sa->encap_oa.family)
+		xfrm_addr_to(&e->encap_oa, &sa->encap_oa);
 	return 0;
 }
 

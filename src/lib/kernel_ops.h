@@ -60,7 +60,11 @@ struct kernel_sa {
 	uint32_t replay_window;
 	struct kernel_lifetime life;
 	uint16_t encap_sport, encap_dport; /* UDP encapsulation (NAT-T), 0 = none */
-	struct ts sel_src, sel_dst;	   /* selectors (transport mode) */
+	/* with encapsulation in transport mode: the peer's original address
+	 * (RFC 3947 5.2 NAT-OA) for the TCP/UDP checksum fix-up (RFC 3948
+	 * 3.1.2); family 0 = not known (XFRM's encap_oa) */
+	struct ip_addr encap_oa;
+	struct ts sel_src, sel_dst; /* selectors (transport mode) */
 	/* who asked, for the record and events */
 	uint32_t ike_serial, child_serial;
 	const char *conn_name, *child_name;

@@ -117,6 +117,9 @@ static int k_add_sa(void *ctx, const struct kernel_sa *sa)
 	k->trunc_bits = sa->integ_trunc_bits;
 	k->life_time = sa->life.hard_seconds;
 	k->life_bytes = sa->life.hard_bytes;
+	k->encap_sport = sa->encap_sport;
+	k->encap_dport = sa->encap_dport;
+	k->encap_oa = sa->encap_oa;
 	p->k.added++;
 	return 0;
 }
@@ -158,7 +161,9 @@ static int k_query_sa(void *ctx, uint8_t proto, uint32_t spi, const struct ip_ad
 
 static bool pol_eq(const struct kernel_policy *a, const struct kernel_policy *b)
 {
-	return a->dir == b->dir && ts_eq(&a->src, &b->src) && ts_eq(&a->dst, &b->dst);
+	/* a trap and the IPsec SA's policy of one selector are two (kernel/xfrm.h) */
+	return a->dir == b->dir && a->trap == b->trap && ts_eq(&a->src, &b->src) &&
+	       ts_eq(&a->dst, &b->dst);
 }
 
 static int k_add_policy(void *ctx, const struct kernel_policy *pol)
@@ -292,16 +297,18 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 		     "    }\n"
 		     "  }\n"
 		     "}\n"
-		     "secrets { ike-1 { secret = %s\n id-1 = %s\n id-2 = %s }\n %s }\n",
-		     pki[0], pki[1], pki[2], DEF(o->daemon, ""), DEF(o->version, "1"), me, other,
-		     DEF(o->ike, "aes128-sha256-modp2048"), DEF(o->conn_extra, ""),
-		     DEF(o->local_auth, DEF(o->auth, "psk")), DEF(o->local_id, my_id),
-		     DEF(o->extra_local, ""), DEF(o->remote_auth, DEF(o->auth, "psk")),
-		     DEF(o->remote_id, other_id), DEF(o->extra_remote, ""), DEF(o->local_ts, my_ts),
-		     DEF(o->remote_ts, other_ts), DEF(o->esp, "aes128-sha256"),
-		     DEF(o->mode, "tunnel"), DEF(o->child_extra, ""), DEF(o->children, ""),
-		     DEF(o->psk, "s3cret-pre-shared-key"), DEF(o->local_id, my_id),
-		     DEF(o->remote_id, other_id), DEF(o->secrets, "")) < 0)
+		     "secrets { ike-1 { secret = %s\n id-1 = %s\n id-2 = %s }\n %s }\n"
+		     "%s\n",
+		     pki[0], pki[1], pki[2], DEF(o->daemon, ""), DEF(o->version, "1"), me,
+		     DEF(o->remote_addrs, other), DEF(o->ike, "aes128-sha256-modp2048"),
+		     DEF(o->conn_extra, ""), DEF(o->local_auth, DEF(o->auth, "psk")),
+		     DEF(o->local_id, my_id), DEF(o->extra_local, ""),
+		     DEF(o->remote_auth, DEF(o->auth, "psk")), DEF(o->remote_id, other_id),
+		     DEF(o->extra_remote, ""), DEF(o->local_ts, my_ts), DEF(o->remote_ts, other_ts),
+		     DEF(o->esp, "aes128-sha256"), DEF(o->mode, "tunnel"), DEF(o->child_extra, ""),
+		     DEF(o->children, ""), DEF(o->psk, "s3cret-pre-shared-key"),
+		     DEF(o->local_id, my_id), DEF(o->remote_id, other_id), DEF(o->secrets, ""),
+		     DEF(o->authorities, "")) < 0)
 		fail();
 	c = h_config_text(text);
 	free(text);
@@ -416,9 +423,29 @@ static struct h_peer *peer_at(struct h_world *w, const struct ip_addr *a)
 	int i;
 
 	for (i = 0; i < 2; i++)
-		if (ip_addr_eq(&w->p[i].ep.addr, a))
+		if (ip_addr_eq(&w->p[i].ep.addr, a) ||
+		    (w->nat_pub[i].family && ip_addr_eq(&w->nat_pub[i], a)))
 			return &w->p[i];
 	return NULL;
+}
+
+/* The NAPTs (harness.h) on datagram d; its receiver. */
+static struct h_peer *nat_route(struct h_world *w, struct h_dgram *d)
+{
+	struct h_peer *to = peer_at(w, &d->to.addr), *from = peer_at(w, &d->from.addr);
+
+	assert_non_null(to);
+	assert_non_null(from);
+	if (w->nat_pub[from->idx].family) {
+		d->from.addr = w->nat_pub[from->idx];
+		d->from.port = (uint16_t)(d->from.port + w->nat_shift[from->idx]);
+	}
+	if (w->nat_pub[to->idx].family && ip_addr_eq(&d->to.addr, &w->nat_pub[to->idx])) {
+		assert_true(d->to.port > w->nat_shift[to->idx]);
+		d->to.addr = to->ep.addr;
+		d->to.port = (uint16_t)(d->to.port - w->nat_shift[to->idx]);
+	}
+	return to;
 }
 
 uint8_t *h_take(struct h_world *w, size_t i, size_t *len)
@@ -461,9 +488,7 @@ bool h_step_one(struct h_world *w)
 	d = w->q[0];
 	memmove(&w->q[0], &w->q[1], (w->nq - 1) * sizeof(w->q[0]));
 	w->nq--;
-	to = peer_at(w, &d.to.addr);
-	assert_non_null(to);
-	assert_non_null(peer_at(w, &d.from.addr));
+	to = nat_route(w, &d);
 	ikev1_recv(to->e, &d.to, &d.from, d.buf, d.len, w->now);
 	free(d.buf);
 	return true;
@@ -478,8 +503,7 @@ static void deliver_first(struct h_world *w)
 	w->nq--;
 	size_t k;
 
-	to = peer_at(w, &d.to.addr);
-	assert_non_null(to);
+	to = nat_route(w, &d);
 	for (k = 0; k < w->njobs; k++)
 		if (w->jobs[k].owner == to->idx) {
 			w->raced++;
