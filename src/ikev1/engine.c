@@ -849,6 +849,7 @@ void ikev1_engine_set_config(struct ikev1_engine *e, struct oak_config *cfg, uin
 	if (e->config)
 		oak_config_unref(e->config);
 	e->config = cfg;
+	ikev1_traps_sync(e, cfg); /* a reload takes out the traps it dropped */
 	for (i = 0; cfg && i < cfg->nconns; i++) {
 		const struct conn_cfg *c = &cfg->conns[i];
 

@@ -296,6 +296,9 @@ int ikev1_trap_install(struct ikev1_engine *e, const struct conn_cfg *conn,
 		       const struct child_cfg *cfg);
 /* Forget every trap; remove: take their policies out of the kernel too. */
 void ikev1_traps_free(struct ikev1_engine *e, bool remove);
+/* After a reload to cfg (borrowed): remove the traps whose child is gone
+ * or no longer traps (start_action / dpd_action), keep the others. */
+void ikev1_traps_sync(struct ikev1_engine *e, const struct oak_config *cfg);
 /* The reqid of a new IPsec SA of cfg: configured, else its trap's, else new. */
 uint32_t ikev1_child_reqid(struct ikev1_engine *e, const struct ike_sa *sa,
 			   const struct child_cfg *cfg);

@@ -178,6 +178,44 @@ void ikev1_traps_free(struct ikev1_engine *e, bool remove)
 	}
 }
 
+/* Whether the configuration still wants the trap t: its connection (IKEv1)
+ * and child exist and trap on start or on a dead peer. */
+static bool trap_wanted(const struct oak_config *cfg, const struct ikev1_trap *t)
+{
+	for (size_t i = 0; cfg && i < cfg->nconns; i++) {
+		const struct conn_cfg *c = &cfg->conns[i];
+
+		if (c->version != 1 || strcmp(c->name, t->conn) != 0)
+			continue;
+		for (size_t j = 0; j < c->nchildren; j++)
+			if (strcmp(c->children[j].name, t->child) == 0)
+				return c->children[j].start_action == START_TRAP ||
+				       c->children[j].dpd_action == START_TRAP;
+	}
+	return false;
+}
+
+void ikev1_traps_sync(struct ikev1_engine *e, const struct oak_config *cfg)
+{
+	const struct kernel_ops *k = e->env.kernel;
+	struct ikev1_trap **pp = &e->traps, *t;
+
+	while ((t = *pp)) {
+		if (trap_wanted(cfg, t)) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
+		for (size_t i = 0; i < t->npols; i++)
+			k->del_policy(k->ctx, &t->pols[i]);
+		log_info(SUB_IKE,
+			 "%s/%s: trap policies removed (reqid %u): the configuration "
+			 "no longer traps it",
+			 t->conn, t->child, t->reqid);
+		trap_free(t);
+	}
+}
+
 uint32_t ikev1_child_reqid(struct ikev1_engine *e, const struct ike_sa *sa,
 			   const struct child_cfg *cfg)
 {
@@ -223,10 +261,11 @@ int ikev1_acquire(struct ikev1_engine *e, uint32_t reqid, const struct ts *src,
 	for (t = e->traps; t && t->reqid != reqid; t = t->next)
 		;
 	if (!t) {
-		log_info(SUB_IKE,
-			 "kernel ACQUIRE for reqid %u (packet %s -> %s): no IKEv1 trap has that "
-			 "reqid",
-			 reqid, s, d);
+		/* the daemon asks the IKEv2 engine next: not worth a line */
+		log_debug(SUB_IKE,
+			  "kernel ACQUIRE for reqid %u (packet %s -> %s): no IKEv1 trap has that "
+			  "reqid",
+			  reqid, s, d);
 		return -ENOENT;
 	}
 	b.t = t;

@@ -383,6 +383,15 @@ static void cancel_jobs(struct h_world *w)
 	w->njobs = 0;
 }
 
+void h_reload(struct h_world *w, int i, const struct h_opts *o)
+{
+	struct h_peer *p = &w->p[i];
+
+	oak_config_unref(p->cfg);
+	p->cfg = peer_config(i, o);
+	ikev1_engine_set_config(p->e, p->cfg, w->now);
+}
+
 void h_restart(struct h_world *w, int i)
 {
 	struct h_peer *p = &w->p[i];

@@ -143,6 +143,8 @@ struct h_opts {
 };
 
 void h_init(struct h_world *w, const struct h_opts *moon, const struct h_opts *sun);
+/* Peer i reloads: a new config from o (NULL: the defaults), as SIGHUP does. */
+void h_reload(struct h_world *w, int i, const struct h_opts *o);
 void h_free(struct h_world *w);
 /* Peer i restarts without a word to the other (a crash): its engine, kernel
  * and key log are new, its config the same. */

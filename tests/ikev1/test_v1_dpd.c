@@ -213,13 +213,37 @@ static void test_start_trap(void **state)
 	h_free(&w);
 }
 
+/* A reload that drops start_action = trap takes the trap policies out of
+ * the kernel; one that brings it back installs them again. */
+static void test_reload_trap(void **state)
+{
+	struct h_world w;
+	struct h_opts o[2], plain;
+	int ini = *(int *)*state;
+	uint32_t reqid = 0;
+
+	memset(o, 0, sizeof(o));
+	memset(&plain, 0, sizeof(plain));
+	o[ini].child_extra = "start_action = trap";
+	h_init(&w, &o[0], &o[1]);
+	assert_int_equal(trap_pols(INI(&w, state), &reqid), 3);
+	h_reload(&w, ini, &plain);
+	assert_int_equal(trap_pols(INI(&w, state), &reqid), 0);
+	assert_int_equal(INI(&w, state)->k.npols, 0);
+	assert_int_equal(INI(&w, state)->k.errors, 0);
+	assert_true(logcap_contains("no longer traps it"));
+	h_reload(&w, ini, &o[ini]);
+	assert_int_equal(trap_pols(INI(&w, state), &reqid), 3);
+	h_free(&w);
+}
+
 #define BOTH(t) cmocka_unit_test_prestate(t, &roles[0]), cmocka_unit_test_prestate(t, &roles[1])
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(test_dpd_clear), BOTH(test_dpd_restart), BOTH(test_dpd_restart_two),
-		BOTH(test_dpd_trap),  BOTH(test_start_trap),
+		BOTH(test_dpd_trap),  BOTH(test_start_trap),  BOTH(test_reload_trap),
 	};
 
 	log_set_all(getenv("OAK_TEST_DEBUG") ? LVL_DEBUG : LVL_INFO);
