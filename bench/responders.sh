@@ -17,6 +17,10 @@ BENCH_PSK=${BENCH_PSK:-oak-bench-psk-0123456789abcdef}
 # (tests/vectors/certs) instead: the responder is ecdsa.oak.test, oak-bench
 # authenticates as user@oak.test (bench_pki_args)
 BENCH_AUTH=${BENCH_AUTH:-psk}
+# BENCH_VERSION=1: the connection is IKEv1 (Main Mode with the same PSK and
+# remote id %any, so every SA may again carry its own identity; its child
+# takes oak-bench's host-to-host Quick Mode IDs: the two addresses)
+BENCH_VERSION=${BENCH_VERSION:-2}
 BENCH_PKI=$NT_SRCDIR/tests/vectors/certs
 
 # bench_pki_args: oak-bench's options for BENCH_AUTH (one per line)
@@ -61,7 +65,7 @@ daemon {
 }
 connections {
     bench {
-        version = 2
+        version = $BENCH_VERSION
         local_addrs = $local_ip
         remote_addrs = %any
         proposals = $ike
@@ -123,7 +127,7 @@ EOF
     cat >"$dir/swanctl/conf.d/bench.conf" <<EOF
 connections {
     bench {
-        version = 2
+        version = $BENCH_VERSION
         local_addrs = $local_ip
         proposals = $ike
         local { auth = $auth

@@ -3,6 +3,8 @@
  * CPU time and RSS (read from /proc/PID before and after the run).
  *
  *   oak-bench -t 192.0.2.1 -n 10000 -w 64 --mode childless --pid $(pidof oakd)
+ *   oak-bench -t 192.0.2.1 -n 10000 -w 64 --mode v1 --ike aes128-sha256-modp2048 \
+ *       --esp aes128-sha256 --pid $(pidof oakd)
  *
  * The last line is machine-readable (bench/run.sh parses it):
  *   RESULT established=N failed=N seconds=S rate=R p50_ms=X p99_ms=Y ...
@@ -23,6 +25,7 @@
 
 #include "bench.h"
 #include "lib/mono_time.h"
+#include "wire/ikev1_names.h"
 #include "wire/names.h"
 
 #define NOTIFY_ERR_MAX 16384 /* error Notify types are below (RFC 7296 3.10.1) */
@@ -33,7 +36,17 @@ struct bench_stats {
 	unsigned *notify_fails; /* NOTIFY_ERR_MAX counters */
 	uint32_t *lat_us;	/* latency of each established SA */
 	unsigned retransmits, childless_announced;
-	unsigned cookies; /* handshakes that had to answer a COOKIE (RFC 7296 2.6) */
+	unsigned cookies;    /* handshakes that had to answer a COOKIE (RFC 7296 2.6) */
+	unsigned qm3_resent; /* IKEv1: QM3 sent again for a repeated QM2 */
+};
+
+/* IKEv1: the QM3 of the SA that last finished in a slot, sent again when
+ * the responder repeats QM2 (it installs the SA on QM3, RFC 2409 5.5, and
+ * repeats QM2 when QM3 was lost). */
+struct bench_last {
+	uint8_t spi_i[8];
+	uint8_t *tx; /* (owned) */
+	size_t tx_len;
 };
 
 /* The responder's counters from /proc (given --pid). */
@@ -48,6 +61,7 @@ struct bench_run {
 	struct bench_cfg cfg;
 	struct bench_stats st;
 	struct bench_sa *slots;
+	struct bench_last *last; /* per slot, IKEv1 */
 	uint16_t *free_slots;
 	unsigned n_free, next_seq;
 	int fd, pid;
@@ -63,9 +77,12 @@ static void usage(FILE *f)
 		"  -s, --source ADDR         our address (default: the route's)\n"
 		"  -n, --count N             IKE SAs to establish (100)\n"
 		"  -w, --window N            handshakes in flight at most (32)\n"
-		"  -m, --mode MODE           child | childless | init (child)\n"
-		"      --ike PROPOSAL        aes128gcm16-prfsha256-x25519\n"
-		"      --esp PROPOSAL        aes128gcm16 (CHILD SA, mode child)\n"
+		"  -m, --mode MODE           child | childless | init (child); IKEv1:\n"
+		"                            v1 (Main Mode PSK + Quick Mode) | v1-main\n"
+		"      --ike PROPOSAL        aes128gcm16-prfsha256-x25519 (IKEv1 modes:\n"
+		"                            aes128-sha256-modp2048)\n"
+		"      --esp PROPOSAL        aes128gcm16 (CHILD SA, mode child; v1:\n"
+		"                            aes128-sha256)\n"
 		"      --psk SECRET          the pre-shared key (or OAK_BENCH_PSK)\n"
 		"      --key FILE --cert FILE --peer-cert FILE\n"
 		"                            ECDSA P-256 certificates instead (RFC 4754); the\n"
@@ -234,7 +251,16 @@ static void finish(struct bench_run *r, struct bench_sa *sa, enum bench_step st,
 		   const struct bench_result *res, uint64_t now)
 {
 	r->st.cookies += sa->cookie_len > 0;
-	if (st == BENCH_STEP_DONE) {
+	if (st == BENCH_STEP_SEND_DONE) { /* keep QM3 for a repeated QM2 */
+		struct bench_last *l = &r->last[sa->slot];
+
+		free(l->tx);
+		memcpy(l->spi_i, sa->spi_i, 8);
+		l->tx = sa->tx;
+		l->tx_len = sa->tx_len;
+		sa->tx = NULL;
+	}
+	if (st == BENCH_STEP_DONE || st == BENCH_STEP_SEND_DONE) {
 		r->st.lat_us[r->st.established++] = (uint32_t)((now - sa->t_start) / 1000);
 		r->st.childless_announced += sa->announced_childless;
 	} else {
@@ -248,6 +274,12 @@ static void finish(struct bench_run *r, struct bench_sa *sa, enum bench_step st,
 	r->free_slots[r->n_free++] = sa->slot;
 }
 
+static int sa_start(struct bench_run *r, struct bench_sa *sa, uint32_t seq)
+{
+	return bench_is_v1(&r->cfg) ? bench_ikev1_start(&r->cfg, sa, seq)
+				    : bench_ike_start(&r->cfg, sa, seq);
+}
+
 static void fill_window(struct bench_run *r)
 {
 	while (r->n_free && r->next_seq < r->cfg.n) {
@@ -257,7 +289,7 @@ static void fill_window(struct bench_run *r)
 
 		sa->slot = slot;
 		r->st.started++;
-		if (bench_ike_start(&r->cfg, sa, r->next_seq++) < 0) {
+		if (sa_start(r, sa, r->next_seq++) < 0) {
 			finish(r, sa, BENCH_STEP_FAILED, &res, mono_ns());
 			continue;
 		}
@@ -278,12 +310,21 @@ static void on_datagram(struct bench_run *r, const uint8_t *buf, size_t len, uin
 	if (slot >= r->cfg.window)
 		return;
 	sa = &r->slots[slot];
-	if (sa->state == BSA_FREE || memcmp(sa->spi_i, buf, 8) != 0)
+	if (sa->state == BSA_FREE || memcmp(sa->spi_i, buf, 8) != 0) {
+		struct bench_last *l = &r->last[slot];
+
+		/* byte 18: the Exchange Type (RFC 2408 3.1) */
+		if (l->tx && memcmp(l->spi_i, buf, 8) == 0 && buf[18] == IKEV1_XCHG_QUICK) {
+			(void)!send(r->fd, l->tx, l->tx_len, 0);
+			r->st.qm3_resent++;
+		}
 		return;
-	st = bench_ike_input(&r->cfg, sa, buf, len, &res);
-	if (st == BENCH_STEP_SEND)
+	}
+	st = bench_is_v1(&r->cfg) ? bench_ikev1_input(&r->cfg, sa, buf, len, &res)
+				  : bench_ike_input(&r->cfg, sa, buf, len, &res);
+	if (st == BENCH_STEP_SEND || st == BENCH_STEP_SEND_DONE)
 		send_tx(r, sa, now);
-	else if (st == BENCH_STEP_DONE || st == BENCH_STEP_FAILED)
+	if (st == BENCH_STEP_DONE || st == BENCH_STEP_FAILED || st == BENCH_STEP_SEND_DONE)
 		finish(r, sa, st, &res, now);
 }
 
@@ -366,8 +407,10 @@ static double gen_cpu_s(void)
 	       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
 }
 
-static void print_failures(const struct bench_stats *st)
+static void print_failures(const struct bench_stats *st, bool v1)
 {
+	const struct enum_names *names = v1 ? &ikev1_notify_names : &ikev2_notify_names;
+
 	printf("failures: %u", st->failed);
 	for (unsigned i = 0; i < BENCH_FAIL_COUNT; i++)
 		if (st->fails[i])
@@ -376,7 +419,7 @@ static void print_failures(const struct bench_stats *st)
 		if (st->notify_fails[i]) {
 			char nb[32];
 
-			printf(" %s=%u", enum_name_or(&ikev2_notify_names, i, nb, sizeof(nb)),
+			printf(" %s=%u", enum_name_or(names, i, nb, sizeof(nb)),
 			       st->notify_fails[i]);
 		}
 	printf("\n");
@@ -402,7 +445,7 @@ static void report(struct bench_run *r, double secs, double gen_cpu, const struc
 	       "requests answered)\n",
 	       st->established, r->cfg.n, secs, rate, st->retransmits, st->cookies);
 	printf("latency: p50 %.2f ms, p99 %.2f ms\n", p50, p99);
-	print_failures(st);
+	print_failures(st, bench_is_v1(&r->cfg));
 	if (p0->ok && p1->ok) {
 		cpu_us = (p1->cpu_s - p0->cpu_s) * 1e6 / ok;
 		rss_b = (double)(p1->rss_kb - p0->rss_kb) * 1024.0 / ok;
@@ -413,9 +456,14 @@ static void report(struct bench_run *r, double secs, double gen_cpu, const struc
 	} else if (r->pid) {
 		printf("responder pid %d: /proc/%d not readable\n", r->pid, r->pid);
 	}
-	printf("generator: CPU %.3f s = %.1f us per SA; %u of %u responders announced "
-	       "CHILDLESS_IKEV2_SUPPORTED\n",
-	       gen_cpu, gen_cpu * 1e6 / ok, st->childless_announced, st->established);
+	if (bench_is_v1(&r->cfg))
+		printf("generator: CPU %.3f s = %.1f us per SA; QM3 sent again for %u repeated "
+		       "QM2\n",
+		       gen_cpu, gen_cpu * 1e6 / ok, st->qm3_resent);
+	else
+		printf("generator: CPU %.3f s = %.1f us per SA; %u of %u responders announced "
+		       "CHILDLESS_IKEV2_SUPPORTED\n",
+		       gen_cpu, gen_cpu * 1e6 / ok, st->childless_announced, st->established);
 	printf("RESULT established=%u failed=%u seconds=%.3f rate=%.1f p50_ms=%.2f p99_ms=%.2f "
 	       "resp_cpu_s=%.3f resp_cpu_us_per_sa=%.1f resp_rss_kb_before=%ld "
 	       "resp_rss_kb_after=%ld resp_rss_bytes_per_sa=%.0f gen_cpu_us_per_sa=%.1f "
@@ -496,6 +544,10 @@ static int parse_mode(const char *arg, enum bench_mode *mode)
 		*mode = BENCH_MODE_CHILDLESS;
 	else if (strcmp(arg, "init") == 0)
 		*mode = BENCH_MODE_INIT_ONLY;
+	else if (strcmp(arg, "v1") == 0)
+		*mode = BENCH_MODE_V1;
+	else if (strcmp(arg, "v1-main") == 0)
+		*mode = BENCH_MODE_V1_MAIN;
 	else
 		return -EINVAL;
 	return 0;
@@ -612,6 +664,11 @@ static int parse_args(int argc, char **argv, struct bench_run *r, struct bench_a
 				"--key/--cert/--peer-cert\n");
 		return -EINVAL;
 	}
+	if (bench_is_v1(&r->cfg) && (a->key || r->cfg.natt)) {
+		fprintf(stderr, "oak-bench: the IKEv1 modes take --psk, not certificates or "
+				"--natt\n");
+		return -EINVAL;
+	}
 	if (!id_fmt_ok(r->cfg.id_fmt)) {
 		fprintf(stderr, "oak-bench: --id may hold one %%u and no other %%, got '%s'\n",
 			r->cfg.id_fmt);
@@ -624,9 +681,10 @@ static int run_alloc(struct bench_run *r)
 {
 	r->slots = calloc(r->cfg.window, sizeof(*r->slots));
 	r->free_slots = calloc(r->cfg.window, sizeof(*r->free_slots));
+	r->last = calloc(r->cfg.window, sizeof(*r->last));
 	r->st.lat_us = calloc(r->cfg.n, sizeof(*r->st.lat_us));
 	r->st.notify_fails = calloc(NOTIFY_ERR_MAX, sizeof(unsigned));
-	if (!r->slots || !r->free_slots || !r->st.lat_us || !r->st.notify_fails)
+	if (!r->slots || !r->free_slots || !r->last || !r->st.lat_us || !r->st.notify_fails)
 		return -ENOMEM;
 	for (unsigned i = 0; i < r->cfg.window; i++)
 		r->free_slots[r->n_free++] = (uint16_t)(r->cfg.window - 1 - i);
@@ -638,6 +696,9 @@ static void run_free(struct bench_run *r)
 	for (unsigned i = 0; r->slots && i < r->cfg.window; i++)
 		if (r->slots[i].state != BSA_FREE)
 			bench_ike_release(&r->slots[i]);
+	for (unsigned i = 0; r->last && i < r->cfg.window; i++)
+		free(r->last[i].tx);
+	free(r->last);
 	free(r->slots);
 	free(r->free_slots);
 	free(r->st.lat_us);
@@ -647,10 +708,9 @@ static void run_free(struct bench_run *r)
 
 int main(int argc, char **argv)
 {
-	static const char *const modes[] = {"child", "childless", "init"};
-	struct bench_args a = {.ike = "aes128gcm16-prfsha256-x25519",
-			       .esp = "aes128gcm16",
-			       .psk = getenv("OAK_BENCH_PSK")};
+	static const char *const modes[] = {"child", "childless", "init", "v1", "v1-main"};
+	static const char def_ike[] = "aes128gcm16-prfsha256-x25519", def_esp[] = "aes128gcm16";
+	struct bench_args a = {.ike = def_ike, .esp = def_esp, .psk = getenv("OAK_BENCH_PSK")};
 	struct proc_sample p0, p1;
 	struct bench_run r;
 	char err[256], tb[INET_ADDRSTRLEN], sb[INET_ADDRSTRLEN];
@@ -666,10 +726,16 @@ int main(int argc, char **argv)
 	r.cfg.id_fmt = "bench-%u@oak.test";
 	if (parse_args(argc, argv, &r, &a) < 0)
 		return 2;
+	if (bench_is_v1(&r.cfg) && a.ike == def_ike) { /* IKEv1 has no AEAD (RFC 2409) */
+		a.ike = "aes128-sha256-modp2048";
+		if (a.esp == def_esp)
+			a.esp = "aes128-sha256";
+	}
 	if (r.cfg.window > r.cfg.n)
 		r.cfg.window = r.cfg.n;
 	if ((a.key && bench_ike_certs(&r.cfg, a.key, a.cert, a.peer_cert, err, sizeof(err)) < 0) ||
-	    bench_ike_setup(&r.cfg, a.ike, a.esp, a.psk, err, sizeof(err)) < 0) {
+	    bench_ike_setup(&r.cfg, a.ike, a.esp, a.psk, err, sizeof(err)) < 0 ||
+	    (bench_is_v1(&r.cfg) && bench_ikev1_setup(&r.cfg, err, sizeof(err)) < 0)) {
 		fprintf(stderr, "oak-bench: %s\n", err);
 		bench_ike_cleanup(&r.cfg);
 		return 2;
@@ -694,8 +760,8 @@ int main(int argc, char **argv)
 	}
 	printf("oak-bench: %u IKE SAs, window %u, mode %s, ike %s%s%s, %s -> %s:%u\n", r.cfg.n,
 	       r.cfg.window, modes[r.cfg.mode], a.ike,
-	       r.cfg.mode == BENCH_MODE_CHILD ? ", esp " : "",
-	       r.cfg.mode == BENCH_MODE_CHILD ? a.esp : "",
+	       r.cfg.mode == BENCH_MODE_CHILD || r.cfg.mode == BENCH_MODE_V1 ? ", esp " : "",
+	       r.cfg.mode == BENCH_MODE_CHILD || r.cfg.mode == BENCH_MODE_V1 ? a.esp : "",
 	       inet_ntop(AF_INET, &r.cfg.source.sin_addr, sb, sizeof(sb)),
 	       inet_ntop(AF_INET, &r.cfg.target.sin_addr, tb, sizeof(tb)),
 	       ntohs(r.cfg.target.sin_port));
