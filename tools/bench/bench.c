@@ -47,6 +47,7 @@ struct bench_last {
 	uint8_t spi_i[8];
 	uint8_t *tx; /* (owned) */
 	size_t tx_len;
+	bool floated; /* to port 4500 */
 };
 
 /* The responder's counters from /proc (given --pid). */
@@ -93,7 +94,8 @@ static void usage(FILE *f)
 		"      --tries N             sends per message (4)\n"
 		"      --fresh-dh            a new DH key per SA (default: one per run, RFC 7296 "
 		"2.12)\n"
-		"      --natt                fake a NAT (RFC 7296 2.23): IKE_AUTH to port 4500\n"
+		"      --natt                fake a NAT (RFC 7296 2.23, RFC 3947): IKE_AUTH,\n"
+		"                            IKEv1 MM5 and later to port 4500\n"
 		"  -p, --pid PID             the responder: report its CPU time and RSS\n"
 		"  -h, --help\n");
 }
@@ -230,19 +232,24 @@ static void arm(struct bench_run *r, struct bench_sa *sa, uint64_t now)
 		r->next_check = sa->t_deadline;
 }
 
-static void send_tx(struct bench_run *r, struct bench_sa *sa, uint64_t now)
+static void send_raw(struct bench_run *r, bool floated, uint8_t *buf, size_t len)
 {
-	/* after IKE_SA_INIT behind a (faked) NAT: port 4500 with the non-ESP
-	 * marker (RFC 7296 2.23, RFC 3948 2.2) */
+	/* after IKE_SA_INIT (IKEv1: MM4) behind a (faked) NAT: port 4500 with
+	 * the non-ESP marker (RFC 7296 2.23, RFC 3947 4, RFC 3948 2.2) */
 	static uint8_t marker[4];
-	struct iovec iov[2] = {{marker, sizeof(marker)}, {sa->tx, sa->tx_len}};
+	struct iovec iov[2] = {{marker, sizeof(marker)}, {buf, len}};
 	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
 
 	/* a failed send (ENOBUFS under load) is a lost packet: the timer retries */
-	if (r->fd_natt >= 0 && sa->state == BSA_AUTH)
+	if (r->fd_natt >= 0 && floated)
 		(void)!sendmsg(r->fd_natt, &mh, 0);
 	else
-		(void)!send(r->fd, sa->tx, sa->tx_len, 0);
+		(void)!send(r->fd, buf, len, 0);
+}
+
+static void send_tx(struct bench_run *r, struct bench_sa *sa, uint64_t now)
+{
+	send_raw(r, sa->state == BSA_AUTH || sa->floated, sa->tx, sa->tx_len);
 	sa->sends++;
 	arm(r, sa, now);
 }
@@ -258,6 +265,7 @@ static void finish(struct bench_run *r, struct bench_sa *sa, enum bench_step st,
 		memcpy(l->spi_i, sa->spi_i, 8);
 		l->tx = sa->tx;
 		l->tx_len = sa->tx_len;
+		l->floated = sa->floated;
 		sa->tx = NULL;
 	}
 	if (st == BENCH_STEP_DONE || st == BENCH_STEP_SEND_DONE) {
@@ -315,7 +323,7 @@ static void on_datagram(struct bench_run *r, const uint8_t *buf, size_t len, uin
 
 		/* byte 18: the Exchange Type (RFC 2408 3.1) */
 		if (l->tx && memcmp(l->spi_i, buf, 8) == 0 && buf[18] == IKEV1_XCHG_QUICK) {
-			(void)!send(r->fd, l->tx, l->tx_len, 0);
+			send_raw(r, l->floated, l->tx, l->tx_len);
 			r->st.qm3_resent++;
 		}
 		return;
@@ -664,9 +672,8 @@ static int parse_args(int argc, char **argv, struct bench_run *r, struct bench_a
 				"--key/--cert/--peer-cert\n");
 		return -EINVAL;
 	}
-	if (bench_is_v1(&r->cfg) && (a->key || r->cfg.natt)) {
-		fprintf(stderr, "oak-bench: the IKEv1 modes take --psk, not certificates or "
-				"--natt\n");
+	if (bench_is_v1(&r->cfg) && a->key) {
+		fprintf(stderr, "oak-bench: the IKEv1 modes take --psk, not certificates\n");
 		return -EINVAL;
 	}
 	if (!id_fmt_ok(r->cfg.id_fmt)) {
@@ -726,11 +733,10 @@ int main(int argc, char **argv)
 	r.cfg.id_fmt = "bench-%u@oak.test";
 	if (parse_args(argc, argv, &r, &a) < 0)
 		return 2;
-	if (bench_is_v1(&r.cfg) && a.ike == def_ike) { /* IKEv1 has no AEAD (RFC 2409) */
+	if (bench_is_v1(&r.cfg) && a.ike == def_ike) /* IKEv1 has no AEAD (RFC 2409) */
 		a.ike = "aes128-sha256-modp2048";
-		if (a.esp == def_esp)
-			a.esp = "aes128-sha256";
-	}
+	if (bench_is_v1(&r.cfg) && a.esp == def_esp)
+		a.esp = "aes128-sha256";
 	if (r.cfg.window > r.cfg.n)
 		r.cfg.window = r.cfg.n;
 	if ((a.key && bench_ike_certs(&r.cfg, a.key, a.cert, a.peer_cert, err, sizeof(err)) < 0) ||

@@ -71,8 +71,8 @@ enum bench_fail {
 /* What the run is told (options), and what it derives once from them. */
 struct bench_cfg {
 	struct sockaddr_in target, source;
-	bool natt;	     /* fake a NAT (RFC 7296 2.23): IKE_AUTH goes to port 4500 */
-	unsigned n;	     /* SAs to establish */
+	bool natt;  /* fake a NAT (RFC 7296 2.23, RFC 3947): IKE_AUTH / MM5 on go to port 4500 */
+	unsigned n; /* SAs to establish */
 	unsigned window;     /* handshakes in flight at most */
 	unsigned timeout_ms; /* first retransmission; doubles each time */
 	unsigned tries;	     /* sends per message, the first included */
@@ -146,6 +146,7 @@ struct bench_sa {
 	struct ikev2_ike_keys keys;
 	bool announced_childless; /* the responder sent CHILDLESS_IKEV2_SUPPORTED */
 	struct bench_v1_sa *v1;	  /* IKEv1 modes (owned) */
+	bool floated;		  /* IKEv1 with natt: on port 4500 (RFC 3947 4) */
 };
 
 /* The outcome of handling one datagram. */

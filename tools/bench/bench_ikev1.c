@@ -14,6 +14,10 @@
  * and HASH(2), and counts an SA once it has sent QM3, after which the
  * responder installs the IPsec SAs (QM3 is never answered; when the
  * responder repeats QM2 because QM3 was lost, bench.c sends QM3 again).
+ * With --natt it fakes a NAT (RFC 3947): the NAT-T vendor ID in MM1, NAT-D
+ * payloads in MM3 whose hash of our end is of a port we do not use, then
+ * MM5 on from port 4500 (bench.c adds the non-ESP marker) and ESP in
+ * UDP-encapsulated tunnel mode (5.1).
  * It reuses the run's DH key pair in every Main Mode as the IKEv2 modes do:
  * RFC 2409 does not forbid reusing an exponential, and the responder cannot
  * tell. It computes no KEYMAT: it sends no ESP.
@@ -229,6 +233,8 @@ static int build_mm1(const struct bench_cfg *cfg, struct bench_sa *sa)
 	bld_init(&b, 0);
 	ikev1_enc_begin(&e, &b, &h);
 	put_p1_sa(&cfg->v1, &e);
+	if (cfg->natt)
+		ikev1_put_data(&e, ISAKMP_NP_VID, (struct span){ikev1_vid_rfc3947, 16});
 	sa->state = BSA_MM1;
 	return take_clear(sa, &e, &b);
 }
@@ -337,7 +343,50 @@ static bool p1_choice_ok(const struct bench_v1_cfg *v, const struct ikev1_msg *m
 	return ok && seen == want;
 }
 
-/* MM2: the chosen transform; answer with MM3 (KE, Ni). */
+/* NAT-D (RFC 3947 3.2): HASH(CKY-I | CKY-R | IP | Port) with the
+ * negotiated hash. */
+static int natd_hash(const struct bench_cfg *cfg, const struct bench_sa *sa,
+		     const struct sockaddr_in *a, uint16_t port_be, uint8_t *out)
+{
+	struct span parts[4] = {
+		{sa->spi_i, 8},
+		{sa->spi_r, 8},
+		{(const uint8_t *)&a->sin_addr, 4},
+		{(const uint8_t *)&port_be, 2}, /* network order, as in sin_port */
+	};
+
+	return prf_hash(cfg->prf, parts, 4, out);
+}
+
+/* The responder's end first, then ours, of a port we do not use: "the
+ * initiator is behind a NAT" (RFC 3947 3.2). */
+static int put_natd(const struct bench_cfg *cfg, const struct bench_sa *sa, struct ikev1_enc *e)
+{
+	uint8_t h[64];
+	int r;
+
+	r = natd_hash(cfg, sa, &cfg->target, cfg->target.sin_port, h);
+	if (r == 0)
+		ikev1_put_data(e, ISAKMP_NP_NATD, (struct span){h, cfg->prf->out_len});
+	if (r == 0)
+		r = natd_hash(cfg, sa, &cfg->source, (uint16_t)(cfg->source.sin_port ^ 0x5a5a), h);
+	if (r == 0)
+		ikev1_put_data(e, ISAKMP_NP_NATD, (struct span){h, cfg->prf->out_len});
+	return r;
+}
+
+/* Whether the responder sent the RFC 3947 vendor ID. */
+static bool has_natt_vid(const struct ikev1_msg *m)
+{
+	const struct ikev1_payload *p;
+
+	for (unsigned i = 0; (p = ikev1_msg_get(m, ISAKMP_NP_VID, i)); i++)
+		if (p->u.data.len == 16 && memcmp(p->u.data.p, ikev1_vid_rfc3947, 16) == 0)
+			return true;
+	return false;
+}
+
+/* MM2: the chosen transform; answer with MM3 (KE, Ni, [NAT-D]). */
 static enum bench_step mm2_input(const struct bench_cfg *cfg, struct bench_sa *sa,
 				 const struct ikev1_msg *m, struct bench_result *res)
 {
@@ -345,7 +394,7 @@ static enum bench_step mm2_input(const struct bench_cfg *cfg, struct bench_sa *s
 	struct isakmp_hdr h;
 	struct builder b;
 
-	if (!p1_choice_ok(&cfg->v1, m))
+	if (!p1_choice_ok(&cfg->v1, m) || (cfg->natt && !has_natt_vid(m)))
 		return fail(res, BENCH_FAIL_UNEXPECTED);
 	memcpy(sa->spi_r, m->hdr.spi_r, 8);
 	hdr_for(sa, &h, ISAKMP_XCHG_IDPROT, 0);
@@ -354,6 +403,10 @@ static enum bench_step mm2_input(const struct bench_cfg *cfg, struct bench_sa *s
 	ikev1_put_data(&e, ISAKMP_NP_KE, (struct span){sa->v1->gxi, cfg->group->pub_len});
 	ikev1_put_data(&e, ISAKMP_NP_NONCE, (struct span){sa->ni, sizeof(sa->ni)});
 	sa->state = BSA_MM3;
+	if (cfg->natt && put_natd(cfg, sa, &e) < 0) {
+		bld_free(&b);
+		return fail(res, BENCH_FAIL_LOCAL);
+	}
 	return take_clear(sa, &e, &b) < 0 ? fail(res, BENCH_FAIL_LOCAL) : BENCH_STEP_SEND;
 }
 
@@ -434,6 +487,7 @@ static enum bench_step mm4_input(const struct bench_cfg *cfg, struct bench_sa *s
 		r = -ENOBUFS;
 	bld_free(&b);
 	sa->state = BSA_MM5;
+	sa->floated = cfg->natt; /* RFC 3947 4: to port 4500 from message 5 on */
 	return r < 0 ? fail(res, BENCH_FAIL_LOCAL) : BENCH_STEP_SEND;
 }
 
@@ -449,7 +503,8 @@ static void put_esp_sa(const struct bench_cfg *cfg, const struct bench_sa *sa, s
 	ikev1_xform_begin(e, &(struct ikev1_xform){.number = 1, .id = (uint8_t)v->esp_id});
 	ikev1_attr_tv(e, IPSEC_ATTR_SA_LIFE_TYPE, IKEV1_LIFE_SECONDS);
 	ikev1_attr_num(e, IPSEC_ATTR_SA_LIFE_DURATION, V1_QM_LIFE_S);
-	ikev1_attr_tv(e, IPSEC_ATTR_ENCAP_MODE, IPSEC_ENCAP_TUNNEL);
+	ikev1_attr_tv(e, IPSEC_ATTR_ENCAP_MODE,
+		      cfg->natt ? IPSEC_ENCAP_UDP_TUNNEL : IPSEC_ENCAP_TUNNEL); /* RFC 3947 5.1 */
 	ikev1_attr_tv(e, IPSEC_ATTR_AUTH_ALG, v->auth_alg);
 	if (v->esp_key_bits)
 		ikev1_attr_tv(e, IPSEC_ATTR_KEY_LENGTH, v->esp_key_bits);
@@ -471,17 +526,26 @@ static int hash_first(const struct bench_cfg *cfg, const uint8_t *hash, uint8_t 
 	return bld_err(b);
 }
 
-/* QM1: HASH(1), SA, Ni, IDci, IDcr (our address to the responder's,
- * host to host), with a fresh message ID and its own IV chain. */
+/* QM1: HASH(1), SA, Ni, IDci, IDcr with a fresh message ID and its own IV
+ * chain. IDci is the SA's own inner address, 10.0.0.0 + number + 1, as a
+ * remote-access client's (the responder's child must take 10.0.0.0/8),
+ * IDcr the responder's address. Not our own address: a responder that
+ * routes the remote selector into its tunnel (strongSwan's libipsec) would
+ * route its IKE packets to us there. */
 static int build_qm1(const struct bench_cfg *cfg, struct bench_sa *sa)
 {
 	struct bench_v1_sa *v = sa->v1;
 	struct ikev1_enc e;
 	struct isakmp_hdr h;
 	struct builder rest, b;
-	uint8_t hash[64], iv[64];
+	uint8_t hash[64], iv[64], ci[4];
+	uint32_t inner = 0x0a000000u + sa->seq + 1;
 	int r;
 
+	ci[0] = (uint8_t)(inner >> 24);
+	ci[1] = (uint8_t)(inner >> 16);
+	ci[2] = (uint8_t)(inner >> 8);
+	ci[3] = (uint8_t)inner;
 	do {
 		if (rand_bytes((uint8_t *)&v->qm_msgid, sizeof(v->qm_msgid)) < 0)
 			return -EIO;
@@ -494,8 +558,7 @@ static int build_qm1(const struct bench_cfg *cfg, struct bench_sa *sa)
 	ikev1_enc_begin_chain(&e, &rest);
 	put_esp_sa(cfg, sa, &e);
 	ikev1_put_data(&e, ISAKMP_NP_NONCE, (struct span){v->qm_ni, sizeof(v->qm_ni)});
-	ikev1_put_id(&e, &(struct ikev1_id){.type = IPSEC_ID_IPV4_ADDR,
-					    .data = {(const uint8_t *)&cfg->source.sin_addr, 4}});
+	ikev1_put_id(&e, &(struct ikev1_id){.type = IPSEC_ID_IPV4_ADDR, .data = {ci, 4}});
 	ikev1_put_id(&e, &(struct ikev1_id){.type = IPSEC_ID_IPV4_ADDR,
 					    .data = {(const uint8_t *)&cfg->target.sin_addr, 4}});
 	r = ikev1_enc_end(&e);
