@@ -376,7 +376,7 @@ static void dh_done(void *arg, int status)
 
 	ikev1_enter(e);
 	sa = ikev1_sa_by_serial(e, j->serial);
-	if (!sa || (j->qm_index >= 0 && !sa->qm[j->qm_index].used)) {
+	if (!sa || (j->qm_index >= 0 && (!sa->qm || !sa->qm[j->qm_index].used))) {
 		dh_job_free(j);
 		ikev1_leave(e);
 		return;

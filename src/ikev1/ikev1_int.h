@@ -166,7 +166,9 @@ struct ikev1_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	const struct child_cfg *want_more[IKEV1_MAX_QM]; /* after want_child (DPD restart) */
 	unsigned nwant_more;
 	unsigned qm_count; /* Quick Modes run over this SA */
-	struct ikev1_qm qm[IKEV1_MAX_QM];
+	/* IKEV1_MAX_QM slots, allocated by the first Quick Mode and freed when
+	 * none is left (ikev1_qm_timers): an idle ISAKMP SA holds none */
+	struct ikev1_qm *qm;
 	struct ikev1_qm *qm_last; /* the one ikev1_qm_start began last */
 	struct ikev1_peer_vids vids;
 	struct ikev1_frags *frags; /* reassembly in progress, or NULL */
@@ -412,6 +414,8 @@ void ikev1_child_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct c
 		       enum timer_kind kind, uint64_t now);
 /* The Quick Mode ikev1_qm_start began last. */
 struct ikev1_qm *ikev1_qm_last(struct ikev1_ike_sa *sa);
+/* Clear every Quick Mode slot of sa and free them. */
+void ikev1_qm_release(struct ikev1_ike_sa *sa);
 /* Remove a CHILD SA from the kernel, the table and its SA. */
 void ikev1_child_destroy(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct child_sa *c);
 

@@ -1423,8 +1423,6 @@ void ikev1_p1_established(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint6
 
 void ikev1_p1_free(struct ikev1_ike_sa *sa)
 {
-	size_t i;
-
 	ikev1_kex_clear(&sa->dh);
 	ikev1_keys_free(&sa->keys);
 	ikev1_buf_clear(&sa->last_tx);
@@ -1435,8 +1433,7 @@ void ikev1_p1_free(struct ikev1_ike_sa *sa)
 	free(sa->idi_b);
 	free(sa->idr_b);
 	free(sa->peer_certreq);
-	for (i = 0; i < IKEV1_MAX_QM; i++)
-		ikev1_qm_clear(&sa->qm[i]);
+	ikev1_qm_release(sa);
 	ikev1_auth_free(sa);
 	ikev1_frags_free(sa);
 	if (sa->certs)

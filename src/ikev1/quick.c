@@ -337,6 +337,8 @@ static int qm_slot(struct ikev1_ike_sa *sa)
 {
 	int i, done = -1;
 
+	if (!sa->qm && !(sa->qm = calloc(IKEV1_MAX_QM, sizeof(*sa->qm))))
+		return -1;
 	for (i = 0; i < IKEV1_MAX_QM; i++) {
 		if (!sa->qm[i].used)
 			return i;
@@ -353,7 +355,7 @@ static struct ikev1_qm *qm_by_msgid(struct ikev1_ike_sa *sa, uint32_t msgid)
 {
 	int i;
 
-	for (i = 0; i < IKEV1_MAX_QM; i++)
+	for (i = 0; sa->qm && i < IKEV1_MAX_QM; i++)
 		if (sa->qm[i].used && sa->qm[i].msgid == msgid)
 			return &sa->qm[i];
 	return NULL;
@@ -1281,7 +1283,7 @@ void ikev1_qm_refused(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const str
 
 	/* the notify names our SPI of the Quick Mode it refuses (RFC 2408
 	 * 3.14); without one, every Quick Mode we wait on is refused */
-	for (i = 0; i < IKEV1_MAX_QM; i++) {
+	for (i = 0; sa->qm && i < IKEV1_MAX_QM; i++) {
 		struct ikev1_qm *q = &sa->qm[i];
 		struct child_sa *c;
 
@@ -1367,9 +1369,10 @@ void ikev1_qm_recv(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev1
 void ikev1_qm_timers(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now)
 {
 	const struct daemon_cfg *d = ikev1_daemon_cfg(e);
+	bool any = false;
 	int i;
 
-	for (i = 0; i < IKEV1_MAX_QM; i++) {
+	for (i = 0; sa->qm && i < IKEV1_MAX_QM; i++) {
 		struct ikev1_qm *q = &sa->qm[i];
 
 		if (!q->used)
@@ -1378,6 +1381,7 @@ void ikev1_qm_timers(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t n
 			ikev1_qm_clear(q);
 			continue;
 		}
+		any = true;
 		if (q->deadline > now || !q->last_tx.p)
 			continue;
 		if (++q->tries >= d->retransmit_tries) {
@@ -1387,6 +1391,17 @@ void ikev1_qm_timers(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t n
 		ikev1_send(e, sa, q->last_tx.p, q->last_tx.len);
 		q->deadline = now + ikev1_retransmit_delay(e, q->tries + (q->initiator ? 0 : 1));
 	}
+	if (sa->qm && !any) /* every Quick Mode is over: the slots go */
+		ikev1_qm_release(sa);
+}
+
+void ikev1_qm_release(struct ikev1_ike_sa *sa)
+{
+	for (int i = 0; sa->qm && i < IKEV1_MAX_QM; i++)
+		ikev1_qm_clear(&sa->qm[i]);
+	free(sa->qm);
+	sa->qm = NULL;
+	sa->qm_last = NULL;
 }
 
 uint64_t ikev1_qm_next(const struct ikev1_ike_sa *sa)
@@ -1394,7 +1409,7 @@ uint64_t ikev1_qm_next(const struct ikev1_ike_sa *sa)
 	uint64_t next = UINT64_MAX;
 	int i;
 
-	for (i = 0; i < IKEV1_MAX_QM; i++) {
+	for (i = 0; sa->qm && i < IKEV1_MAX_QM; i++) {
 		const struct ikev1_qm *q = &sa->qm[i];
 
 		if (!q->used)
