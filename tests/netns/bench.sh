@@ -69,6 +69,17 @@ bench_cookies() {
     bench_ok childless && grep -Eq "[1-9][0-9]* COOKIE requests answered" "$NT_WORK/bench-childless.out"
 }
 check "oak-bench answers oakd's COOKIE requests, $N established, 0 failed" bench_cookies
+# a flood that never returns the cookie (bench/flood.sh), 30 requests at once:
+# the first 2 are answered in full and stay half-open (no IKE_AUTH follows),
+# every later one gets a COOKIE and makes no state
+bench_flood() {
+    local out=$NT_WORK/bench-flood.out
+    timeout 60 ip netns exec "$NS_B" "$BENCH" -t 192.0.2.1 -n 30 -w 30 --mode init --tries 1 \
+        --timeout 500 --no-cookies --psk "$BENCH_PSK" --id 'flood-%u@oak.test' >"$out" 2>&1
+    sed 's/^/    /' "$out"
+    grep -q "^RESULT established=2 failed=28 " "$out" && grep -q " COOKIE=28" "$out"
+}
+check "a flood without cookies: 2 answered in full, 28 with a COOKIE" bench_flood
 
 # IKEv1: an oakd with the IKEv1 connection of bench/run.sh scenario d
 nt_stop "$OAK_PID"

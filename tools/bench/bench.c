@@ -98,6 +98,8 @@ static void usage(FILE *f)
 		"2.12)\n"
 		"      --natt                fake a NAT (RFC 7296 2.23, RFC 3947): IKE_AUTH,\n"
 		"                            IKEv1 MM5 and later to port 4500\n"
+		"      --no-cookies          act as a flood: a COOKIE answer ends the handshake\n"
+		"                            (counted as COOKIE) instead of being returned\n"
 		"  -p, --pid PID             the responder: report its CPU time and RSS\n"
 		"  -h, --help\n");
 }
@@ -551,7 +553,8 @@ enum {
 	OPT_KEY,
 	OPT_CERT,
 	OPT_PEER_CERT,
-	OPT_NATT
+	OPT_NATT,
+	OPT_NO_COOKIES
 };
 
 static const struct option long_opts[] = {
@@ -572,6 +575,7 @@ static const struct option long_opts[] = {
 	{"cert", required_argument, NULL, OPT_CERT},
 	{"peer-cert", required_argument, NULL, OPT_PEER_CERT},
 	{"natt", no_argument, NULL, OPT_NATT},
+	{"no-cookies", no_argument, NULL, OPT_NO_COOKIES},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -656,6 +660,9 @@ static int parse_opt(int c, const char *arg, struct bench_run *r, struct bench_a
 		break;
 	case OPT_NATT:
 		cfg->natt = true;
+		break;
+	case OPT_NO_COOKIES:
+		cfg->no_cookies = true;
 		break;
 	case OPT_FRESH_DH:
 		cfg->fresh_dh = true;

@@ -65,6 +65,7 @@ enum bench_fail {
 	BENCH_FAIL_DH,		   /* the responder's KE value was rejected */
 	BENCH_FAIL_NO_CHILD,	   /* IKE SA up, no CHILD SA and no error Notify */
 	BENCH_FAIL_LOCAL,	   /* our own crypto or memory failed */
+	BENCH_FAIL_COOKIE,	   /* --no-cookies: the responder asked for a cookie */
 	BENCH_FAIL_COUNT,
 };
 
@@ -77,7 +78,8 @@ struct bench_cfg {
 	unsigned timeout_ms; /* first retransmission; doubles each time */
 	unsigned tries;	     /* sends per message, the first included */
 	enum bench_mode mode;
-	bool fresh_dh; /* a new DH key per SA instead of one for the run */
+	bool fresh_dh;	 /* a new DH key per SA instead of one for the run */
+	bool no_cookies; /* a flooder: a COOKIE answer ends the handshake (RFC 7296 2.6) */
 	struct proposal ike, esp;
 	const struct encr_alg *encr;
 	unsigned encr_bits;

@@ -29,6 +29,7 @@ static const char *const fail_names[BENCH_FAIL_COUNT] = {
 	[BENCH_FAIL_DH] = "BAD_KE_VALUE",
 	[BENCH_FAIL_NO_CHILD] = "NO_CHILD_SA",
 	[BENCH_FAIL_LOCAL] = "LOCAL_ERROR",
+	[BENCH_FAIL_COOKIE] = "COOKIE",
 };
 
 const char *bench_fail_name(enum bench_fail f)
@@ -594,6 +595,8 @@ static enum bench_step init_input(const struct bench_cfg *cfg, struct bench_sa *
 	uint16_t en;
 
 	ck = ikev2_msg_find_notify(m, IKEV2_N_COOKIE);
+	if (ck && cfg->no_cookies) /* what a flood from spoofed addresses gets back */
+		return fail(res, BENCH_FAIL_COOKIE);
 	/* a cookie of a sane size (2.6 says 1-64 octets), and no endless loop */
 	if (ck &&
 	    (ck->n.data.len < 1 || ck->n.data.len > sizeof(sa->cookie) || ++sa->cookie_rounds > 3))
