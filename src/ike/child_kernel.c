@@ -47,7 +47,7 @@ struct kernel_lifetime child_kernel_life(const struct child_cfg *cfg)
 }
 
 static void sa_common(const struct ike_sa *sa, const struct child_sa *c, bool encap,
-		      struct kernel_sa *k)
+		      const struct ip_addr *oa, struct kernel_sa *k)
 {
 	const struct child_cfg *cfg = c->cfg;
 	const struct proposal_transform *esn = proposal_get(&c->proposal, IKEV2_TRANS_ESN);
@@ -62,6 +62,8 @@ static void sa_common(const struct ike_sa *sa, const struct child_sa *c, bool en
 	if (encap) { /* RFC 3948 */
 		k->encap_sport = sa->local.port;
 		k->encap_dport = sa->remote.port;
+		if (oa && c->mode == CHILD_MODE_TRANSPORT)
+			k->encap_oa = *oa; /* RFC 3947 5.2 */
 	}
 	k->ike_serial = sa->serial;
 	k->child_serial = c->serial;
@@ -140,6 +142,10 @@ static int policies(const struct kernel_ops *ko, const struct ike_sa *sa, const 
 	return err;
 }
 
+static int install_sas(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c,
+		       bool encap, const struct ip_addr *oa, const struct secret *const keys[4],
+		       const struct kernel_lifetime *life);
+
 int child_kernel_install(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c,
 			 bool encap, const struct secret *encr_in, const struct secret *integ_in,
 			 const struct secret *encr_out, const struct secret *integ_out)
@@ -164,10 +170,31 @@ int child_kernel_install_sas(const struct kernel_ops *ko, const struct ike_sa *s
 			     const struct secret *integ_in, const struct secret *encr_out,
 			     const struct secret *integ_out, const struct kernel_lifetime *life)
 {
+	return install_sas(ko, sa, c, encap, NULL,
+			   (const struct secret *const[4]){encr_in, integ_in, encr_out, integ_out},
+			   life);
+}
+
+int child_kernel_install_natoa(const struct kernel_ops *ko, const struct ike_sa *sa,
+			       struct child_sa *c, const struct ip_addr *oa,
+			       const struct secret *const keys[4],
+			       const struct kernel_lifetime *life)
+{
+	int r = install_sas(ko, sa, c, true, oa, keys, life);
+
+	return r < 0 ? r : child_kernel_policies_add(ko, sa, c);
+}
+
+static int install_sas(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c,
+		       bool encap, const struct ip_addr *oa, const struct secret *const keys[4],
+		       const struct kernel_lifetime *life)
+{
+	const struct secret *encr_in = keys[0], *integ_in = keys[1];
+	const struct secret *encr_out = keys[2], *integ_out = keys[3];
 	struct kernel_sa in, out;
 
-	sa_common(sa, c, encap, &in);
-	sa_common(sa, c, encap, &out);
+	sa_common(sa, c, encap, oa, &in);
+	sa_common(sa, c, encap, oa, &out);
 	if (life)
 		in.life = out.life = *life;
 	if (sa_algs(c, encr_in, integ_in, &in) || sa_algs(c, encr_out, integ_out, &out))
@@ -211,4 +238,24 @@ void child_kernel_remove(const struct kernel_ops *ko, const struct ike_sa *sa, s
 	if (c->installed_out)
 		ko->del_sa(ko->ctx, proto, c->spi_out, &sa->remote.addr);
 	c->policies = c->installed_in = c->installed_out = false;
+}
+
+bool child_kernel_peer_sent(const struct kernel_ops *ko, const struct ike_sa *sa)
+{
+	bool sent = false;
+	struct child_sa *c;
+
+	if (!ko || !ko->query_sa)
+		return false;
+	for (c = sa->children; c; c = c->next) {
+		struct kernel_sa_use u;
+
+		if (!c->installed_in || ko->query_sa(ko->ctx, child_kernel_ipproto(c->protocol),
+						     c->spi_in, &sa->local.addr, &u) < 0)
+			continue;
+		if (u.packets > c->seen_packets_in)
+			sent = true;
+		c->seen_packets_in = u.packets;
+	}
+	return sent;
 }
