@@ -705,9 +705,13 @@ static void sa_event(struct vici_server *s, const struct vici_ike_sa *sa,
 	struct vici_ctl *ctl, *cnext;
 	uint8_t *p = NULL;
 	size_t len = 0;
+	bool wanted = false;
 
-	/* README "ike-updown"/"child-updown": up = yes, or no key when down */
-	if (ev != VICI_SA_FAILED) {
+	for (c = s->clients; c && !wanted; c = c->next)
+		wanted = vici_client_wants(c, id);
+	/* README "ike-updown"/"child-updown": up = yes, or no key when down;
+	 * built only when a client registered for it (one per SA otherwise) */
+	if (ev != VICI_SA_FAILED && wanted) {
 		vici_build_packet(&vb, VICI_EVENT, event_names[id]);
 		if (ev == VICI_SA_UP)
 			vici_add_kv_str(&vb, "up", "yes");
