@@ -419,10 +419,16 @@ int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 			struct span ni, struct span nr, const struct secret *g_ir, uint64_t now)
 {
 	struct ikev2_child_keys keys;
+	struct child_sa *pred = policy_holder(sa, c) ? NULL : ikev2_reauth_policy_holder(e, sa, c);
 	struct span gir;
 	char prop[PROPOSAL_STRLEN];
 	int r;
 
+	/* a reauthentication (ours or the peer's): the CHILD SA it replaces
+	 * holds the policies; sharing its reqid keeps them valid for both
+	 * pairs of SAs until the old IKE SA goes (RFC 7296 2.8.3) */
+	if (pred)
+		c->reqid = pred->reqid;
 	memset(&keys, 0, sizeof(keys));
 	if (g_ir)
 		gir = (struct span){g_ir->data, g_ir->len};
@@ -435,6 +441,12 @@ int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 		/* a rekey: the policies (same selectors and reqid) are the old
 		 * CHILD SA's; they become this one's */
 		policy_holder(sa, c)->policies = false;
+		c->policies = true;
+	} else if (r == 0 && pred) {
+		log_info(SUB_IKE,
+			 "CHILD SA #%u (%s): takes over the policies of CHILD SA #%u (reqid %u)",
+			 c->serial, c->cfg->name, pred->serial, c->reqid);
+		pred->policies = false;
 		c->policies = true;
 	} else if (r == 0) {
 		r = child_kernel_policies_add(e->env.kernel, &sa->sa, c);
