@@ -753,14 +753,16 @@ enum ikev2_result ikev2_rekey_ike_inI_outR(struct ikev2_engine *e, struct ikev2_
 		return ike_rekey_respond_pfs(e, sa, reply);
 	for (c = sa->sa.children; c && c->state != CHILD_SA_STATE_CREATING; c = c->next)
 		;
-	if (sa->rekeyed_to || c || !sa->sa.conn) {
-		/* 2.25: replaced already, or a CHILD SA is being made */
+	if (sa->rekeyed_to || sa->reauth_by || c || !sa->sa.conn) {
+		/* 2.25: replaced already (or soon: we reauthenticate it), or a
+		 * CHILD SA is being made */
 		log_notice(SUB_IKE,
 			   "IKE SA #%u: the peer asks to rekey it while %s: "
 			   "TEMPORARY_FAILURE",
 			   sa->sa.serial,
-			   sa->rekeyed_to ? "it is replaced already"
-					  : "a CHILD SA is being negotiated");
+			   sa->rekeyed_to  ? "it is replaced already"
+			   : sa->reauth_by ? "we reauthenticate it"
+					   : "a CHILD SA is being negotiated");
 		ikev2_put_notify_data(reply, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
 		return IKEV2_FAIL;
 	}

@@ -403,6 +403,29 @@ static void test_reauth_auth_refused(void **state)
 	h_free(&w);
 }
 
+/* The peer asks to rekey the IKE SA we are reauthenticating: it is told
+ * TEMPORARY_FAILURE (RFC 7296 2.25) and the reauthentication ends with
+ * one IKE SA on each side. */
+static void test_reauth_vs_ike_rekey(void **state)
+{
+	struct h_opts m = opts_moon(NULL), s = opts_sun(NULL);
+	struct h_world w;
+	struct h_peer *by = INI(&w, state), *other = RES(&w, state);
+	struct r_all a, b, a2, b2;
+
+	h_init(&w, &m, &s);
+	up2(&w, state);
+	assert_settled(&w, 2, &a, &b);
+	assert_int_equal(ikev2_reauth_ike(by->e, all_of(by).sa[0].serial, w.now), 0);
+	assert_int_equal(ikev2_rekey_ike(other->e, all_of(other).sa[0].serial, w.now), 0);
+	h_run(&w);
+	assert_true(logcap_contains("we reauthenticate it"));
+	assert_settled(&w, 2, &a2, &b2);
+	assert_replaced(&a.sa[0], &a2.sa[0]);
+	assert_replaced(&b.sa[0], &b2.sa[0]);
+	h_free(&w);
+}
+
 /* Errors of the API. */
 static void test_reauth_api(void **state)
 {
@@ -430,7 +453,7 @@ int main(void)
 		BOTH(test_reauth_by_initiator), BOTH(test_reauth_by_responder),
 		BOTH(test_reauth_timer),	BOTH(test_reauth_lost),
 		BOTH(test_reauth_new_sa_fails), BOTH(test_reauth_auth_refused),
-		BOTH(test_reauth_api),
+		BOTH(test_reauth_vs_ike_rekey), BOTH(test_reauth_api),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
