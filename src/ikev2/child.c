@@ -415,11 +415,32 @@ static int install_sas(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct c
 		i ? keys->integ_i : keys->integ_r, &life);
 }
 
+/* Where c's policies come from: another CHILD SA of sa (c rekeys it) or of
+ * another IKE SA (c re-creates it in a reauthentication, reauth.c) that
+ * holds them; NULL: c adds its own, unless *skip: c rekeys one that handed
+ * its policies to its reauthentication's successor, which keeps them. */
+static struct child_sa *policy_source(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				      const struct child_sa *c, bool *skip)
+{
+	struct child_sa *o = policy_holder(sa, c);
+
+	*skip = false;
+	if (o)
+		return o;
+	o = c->rekey_of ? sa_table_find_child(&e->table, c->rekey_of) : NULL;
+	if (o && o->ike_serial == sa->sa.serial && !o->policies) {
+		*skip = true;
+		return NULL;
+	}
+	return ikev2_reauth_policy_holder(e, sa, c);
+}
+
 int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
 			struct span ni, struct span nr, const struct secret *g_ir, uint64_t now)
 {
 	struct ikev2_child_keys keys;
-	struct child_sa *pred = policy_holder(sa, c) ? NULL : ikev2_reauth_policy_holder(e, sa, c);
+	bool skip;
+	struct child_sa *src = policy_source(e, sa, c, &skip);
 	struct span gir;
 	char prop[PROPOSAL_STRLEN];
 	int r;
@@ -427,8 +448,8 @@ int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 	/* a reauthentication (ours or the peer's): the CHILD SA it replaces
 	 * holds the policies; sharing its reqid keeps them valid for both
 	 * pairs of SAs until the old IKE SA goes (RFC 7296 2.8.3) */
-	if (pred)
-		c->reqid = pred->reqid;
+	if (src && src->ike_serial != sa->sa.serial)
+		c->reqid = src->reqid;
 	memset(&keys, 0, sizeof(keys));
 	if (g_ir)
 		gir = (struct span){g_ir->data, g_ir->len};
@@ -437,17 +458,20 @@ int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 	if (r == 0)
 		r = install_sas(e, sa, c, &keys);
 	ikev2_child_keys_free(&keys);
-	if (r == 0 && policy_holder(sa, c)) {
-		/* a rekey: the policies (same selectors and reqid) are the old
-		 * CHILD SA's; they become this one's */
-		policy_holder(sa, c)->policies = false;
+	if (r == 0 && src) {
+		/* a rekey or reauthentication: the policies (same selectors and
+		 * reqid) are the old CHILD SA's; they become this one's */
+		if (src->ike_serial != sa->sa.serial)
+			log_info(SUB_IKE,
+				 "CHILD SA #%u (%s): takes over the policies of CHILD SA #%u "
+				 "(reqid %u)",
+				 c->serial, c->cfg->name, src->serial, c->reqid);
+		src->policies = false;
 		c->policies = true;
-	} else if (r == 0 && pred) {
-		log_info(SUB_IKE,
-			 "CHILD SA #%u (%s): takes over the policies of CHILD SA #%u (reqid %u)",
-			 c->serial, c->cfg->name, pred->serial, c->reqid);
-		pred->policies = false;
-		c->policies = true;
+	} else if (r == 0 && skip) {
+		log_debug(SUB_IKE,
+			  "CHILD SA #%u (%s): the policies stay with the reauthenticated one",
+			  c->serial, c->cfg->name);
 	} else if (r == 0) {
 		r = child_kernel_policies_add(e->env.kernel, &sa->sa, c);
 	}

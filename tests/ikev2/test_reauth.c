@@ -426,6 +426,50 @@ static void test_reauth_vs_ike_rekey(void **state)
 	h_free(&w);
 }
 
+/* Whether p has an IKE SA other than old with an installed CHILD SA. */
+static bool new_child_up(struct h_peer *p, uint32_t old)
+{
+	struct r_all x = all_of(p);
+	size_t i, k;
+
+	for (i = 0; i < x.n; i++)
+		for (k = 0; x.sa[i].serial != old && k < x.sa[i].nchildren; k++)
+			if (x.sa[i].child[k].state == CHILD_SA_STATE_INSTALLED)
+				return true;
+	return false;
+}
+
+/* A CHILD SA of the old IKE SA is rekeyed after its successor on the new
+ * IKE SA took over the policies: they stay with the successor, and the old
+ * IKE SA's Delete (which takes the rekeyed CHILD SA with it) leaves them. */
+static void test_reauth_old_child_rekey(void **state)
+{
+	struct h_opts m = opts_moon(NULL), s = opts_sun(NULL);
+	struct h_world w;
+	struct h_peer *by = INI(&w, state);
+	struct r_all a, b, a2, b2, now;
+	uint32_t old_child;
+	size_t steps = 0;
+
+	h_init(&w, &m, &s);
+	up2(&w, state);
+	assert_settled(&w, 2, &a, &b);
+	now = all_of(by);
+	old_child = now.sa[0].child[0].serial;
+	assert_int_equal(ikev2_reauth_ike(by->e, now.sa[0].serial, w.now), 0);
+	/* until the new IKE SA has its first CHILD SA */
+	while (!new_child_up(by, now.sa[0].serial)) {
+		assert_true(++steps < 100);
+		assert_true(h_step(&w));
+	}
+	assert_int_equal(ikev2_rekey_child(by->e, old_child, w.now), 0);
+	run_checked(&w, 2);
+	assert_settled(&w, 2, &a2, &b2);
+	assert_replaced(&a.sa[0], &a2.sa[0]);
+	assert_replaced(&b.sa[0], &b2.sa[0]);
+	h_free(&w);
+}
+
 /* Errors of the API. */
 static void test_reauth_api(void **state)
 {
@@ -453,7 +497,8 @@ int main(void)
 		BOTH(test_reauth_by_initiator), BOTH(test_reauth_by_responder),
 		BOTH(test_reauth_timer),	BOTH(test_reauth_lost),
 		BOTH(test_reauth_new_sa_fails), BOTH(test_reauth_auth_refused),
-		BOTH(test_reauth_vs_ike_rekey), BOTH(test_reauth_api),
+		BOTH(test_reauth_vs_ike_rekey), BOTH(test_reauth_old_child_rekey),
+		BOTH(test_reauth_api),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
