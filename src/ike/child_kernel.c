@@ -164,32 +164,38 @@ int child_kernel_install_sas(const struct kernel_ops *ko, const struct ike_sa *s
 			     const struct secret *integ_in, const struct secret *encr_out,
 			     const struct secret *integ_out, const struct kernel_lifetime *life)
 {
-	struct kernel_sa in, out;
+	int r = child_kernel_install_sa(ko, sa, c, encap, true, encr_in, integ_in, life);
 
-	sa_common(sa, c, encap, &in);
-	sa_common(sa, c, encap, &out);
+	return r < 0 ? r
+		     : child_kernel_install_sa(ko, sa, c, encap, false, encr_out, integ_out, life);
+}
+
+int child_kernel_install_sa(const struct kernel_ops *ko, const struct ike_sa *sa,
+			    struct child_sa *c, bool encap, bool inbound, const struct secret *encr,
+			    const struct secret *integ, const struct kernel_lifetime *life)
+{
+	struct kernel_sa k;
+
+	sa_common(sa, c, encap, &k);
 	if (life)
-		in.life = out.life = *life;
-	if (sa_algs(c, encr_in, integ_in, &in) || sa_algs(c, encr_out, integ_out, &out))
+		k.life = *life;
+	if (sa_algs(c, encr, integ, &k))
 		return -ENOTSUP;
-	in.spi = c->spi_in;
-	in.inbound = true;
-	in.update = true;
-	in.src = sa->remote.addr;
-	in.dst = sa->local.addr;
-	out.spi = c->spi_out;
-	out.src = sa->local.addr;
-	out.dst = sa->remote.addr;
+	k.spi = inbound ? c->spi_in : c->spi_out;
+	k.inbound = inbound;
+	k.update = inbound; /* the inbound SPI was allocated */
+	k.src = inbound ? sa->remote.addr : sa->local.addr;
+	k.dst = inbound ? sa->local.addr : sa->remote.addr;
 	if (c->mode == CHILD_MODE_TRANSPORT && c->nlocal_ts && c->nremote_ts) {
-		in.sel_src = out.sel_dst = c->remote_ts[0];
-		in.sel_dst = out.sel_src = c->local_ts[0];
+		k.sel_src = inbound ? c->remote_ts[0] : c->local_ts[0];
+		k.sel_dst = inbound ? c->local_ts[0] : c->remote_ts[0];
 	}
-	if (ko->add_sa(ko->ctx, &in) < 0)
+	if (ko->add_sa(ko->ctx, &k) < 0)
 		return -EIO;
-	c->installed_in = true;
-	if (ko->add_sa(ko->ctx, &out) < 0)
-		return -EIO;
-	c->installed_out = true;
+	if (inbound)
+		c->installed_in = true;
+	else
+		c->installed_out = true;
 	return 0;
 }
 

@@ -1068,6 +1068,7 @@ void ikev2_engine_free(struct ikev2_engine *e)
 	e->depth = 0;
 	reap(e);
 	ikev2_traps_free(e); /* start_action = trap (acquire.c) */
+	ikev2_child_deferred_free(e);
 	timers_free(&e->timers);
 	sa_table_free(&e->table);
 	if (e->config)

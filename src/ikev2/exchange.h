@@ -228,6 +228,8 @@ struct ikev2_engine {
 	struct ikev2_ike_sa *dead; /* removed from the table, freed at the end of the call */
 	uint32_t next_reqid;
 	struct ikev2_traps *traps; /* start_action = trap (acquire.c), NULL: none */
+	struct ikev2_deferred
+		*deferred; /* outbound SAs waiting for their predecessor to go (child.c) */
 	/* RFC 7296 2.6: cookie secrets, the current and the one before */
 	uint8_t cookie_secret[2][32];
 	uint8_t cookie_version; /* of cookie_secret[0] */
@@ -541,6 +543,8 @@ int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 void ikev2_child_destroy(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c);
 /* Drop a CHILD SA that never got installed (release its SPI). */
 void ikev2_child_abort(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c);
+/* Free the outbound SAs still waiting (no kernel calls; ikev2_engine_free). */
+void ikev2_child_deferred_free(struct ikev2_engine *e);
 
 /* --- rekey.c: lifetimes, rekeying, collisions (RFC 7296 1.3.2, 1.3.3,
  * 2.8, 2.8.1, 2.18, 2.25) --- */

@@ -470,6 +470,42 @@ static void test_reauth_old_child_rekey(void **state)
 	h_free(&w);
 }
 
+/* The responder of the new IKE SA installs its new inbound SA at once but
+ * sends on the old CHILD SA until the initiator deletes it: the kernel
+ * sends on the newest SA, which the initiator could not decrypt before our
+ * answer reached it. */
+static void test_reauth_responder_waits(void **state)
+{
+	struct h_opts m = opts_moon(NULL), s = opts_sun(NULL);
+	struct h_world w;
+	struct h_peer *by = INI(&w, state), *other = RES(&w, state);
+	struct r_all a, b, x;
+	const struct r_child *nc = NULL;
+	uint32_t old_ike;
+	size_t steps = 0, i, k;
+
+	h_init(&w, &m, &s);
+	up2(&w, state);
+	assert_settled(&w, 2, &a, &b);
+	old_ike = all_of(other).sa[0].serial;
+	assert_int_equal(ikev2_reauth_ike(by->e, all_of(by).sa[0].serial, w.now), 0);
+	while (!nc) {
+		assert_true(++steps < 100);
+		assert_true(h_step(&w));
+		x = all_of(other);
+		for (i = 0; i < x.n; i++)
+			for (k = 0; x.sa[i].serial != old_ike && k < x.sa[i].nchildren; k++)
+				if (x.sa[i].child[k].state == CHILD_SA_STATE_INSTALLED)
+					nc = &x.sa[i].child[k];
+	}
+	assert_non_null(h_ksa(other, nc->spi_in));
+	assert_null(h_ksa(other, nc->spi_out));
+	assert_int_equal(other->k.nsas, 2 * 2 + 1);
+	run_checked(&w, 2);
+	assert_settled(&w, 2, &a, &b); /* every outbound SA in, matching pairs */
+	h_free(&w);
+}
+
 /* Errors of the API. */
 static void test_reauth_api(void **state)
 {
@@ -494,11 +530,11 @@ static void test_reauth_api(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_reauth_by_initiator), BOTH(test_reauth_by_responder),
-		BOTH(test_reauth_timer),	BOTH(test_reauth_lost),
-		BOTH(test_reauth_new_sa_fails), BOTH(test_reauth_auth_refused),
-		BOTH(test_reauth_vs_ike_rekey), BOTH(test_reauth_old_child_rekey),
-		BOTH(test_reauth_api),
+		BOTH(test_reauth_by_initiator),	   BOTH(test_reauth_by_responder),
+		BOTH(test_reauth_timer),	   BOTH(test_reauth_lost),
+		BOTH(test_reauth_new_sa_fails),	   BOTH(test_reauth_auth_refused),
+		BOTH(test_reauth_vs_ike_rekey),	   BOTH(test_reauth_old_child_rekey),
+		BOTH(test_reauth_responder_waits), BOTH(test_reauth_api),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
