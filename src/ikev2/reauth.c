@@ -17,7 +17,8 @@
  * template): deleting the old IKE SA then takes out only the old SAs. The
  * same handover serves a peer that reauthenticates us (strongSwan does):
  * its new IKE SA's CHILD SAs inherit the policies of ours, and its Delete
- * of the old IKE SA leaves them alone.
+ * of the old IKE SA leaves them alone. The responder of the exchange that
+ * re-creates a CHILD SA sends on the old one until it goes (child.c).
  *
  * If the new IKE SA fails, the old one stays until its lifetime ends
  * (max(rekey_time, reauth_time) + over_time), and the failure is logged.
