@@ -17,6 +17,14 @@ BENCH_PSK=${BENCH_PSK:-oak-bench-psk-0123456789abcdef}
 # (tests/vectors/certs) instead: the responder is ecdsa.oak.test, oak-bench
 # authenticates as user@oak.test (bench_pki_args)
 BENCH_AUTH=${BENCH_AUTH:-psk}
+# BENCH_VERSION=1: the connection is IKEv1 (Main Mode with the same PSK and
+# remote id %any, so every SA may again carry its own identity; its child
+# takes oak-bench's Quick Mode IDs: an inner address of 10.0.0.0/8 per SA to
+# the responder's address)
+BENCH_VERSION=${BENCH_VERSION:-2}
+
+# _bench_remote_ts: the children's remote_ts line for BENCH_VERSION
+_bench_remote_ts() { [ "$BENCH_VERSION" = 1 ] && echo "remote_ts = 10.0.0.0/8"; }
 BENCH_PKI=$NT_SRCDIR/tests/vectors/certs
 
 # bench_pki_args: oak-bench's options for BENCH_AUTH (one per line)
@@ -61,7 +69,7 @@ daemon {
 }
 connections {
     bench {
-        version = 2
+        version = $BENCH_VERSION
         local_addrs = $local_ip
         remote_addrs = %any
         proposals = $ike
@@ -77,6 +85,7 @@ $([ "$auth" = pubkey ] && echo "            certs = ecdsa.pem")
         children {
             bench {
                 esp_proposals = $esp
+                $(_bench_remote_ts)
             }
         }
     }
@@ -91,7 +100,11 @@ EOF
 }
 
 # bench_sw_conf DIR LOCAL IKE ESP [LOGLEVEL]: strongswan.conf and swanctl/ for charon
-# (kernel-libipsec: CHILD SAs install in userspace; the host has no ESP)
+# (kernel-libipsec: CHILD SAs install in userspace; the host has no ESP.
+# libipsec does UDP-encapsulated ESP only ("IPsec SA: only UDP encapsulation
+# is supported"), so a CHILD SA needs oak-bench --natt; and it refuses a
+# remote selector that is the IKE peer's own address ("conflicts with IKE
+# traffic"): oak-bench's IKEv1 Quick Mode proposes 10.0.0.0/8 addresses)
 bench_sw_conf() {
     local dir=$1 local_ip=$2 ike=$3 esp=$4 level=${5:-1} auth=$BENCH_AUTH lid=$2 d
     for d in conf.d x509 x509ca private pubkey; do mkdir -p "$dir/swanctl/$d" || die "mkdir $dir"; done
@@ -123,7 +136,7 @@ EOF
     cat >"$dir/swanctl/conf.d/bench.conf" <<EOF
 connections {
     bench {
-        version = 2
+        version = $BENCH_VERSION
         local_addrs = $local_ip
         proposals = $ike
         local { auth = $auth
@@ -132,7 +145,8 @@ $([ "$auth" = pubkey ] && echo "                certs = ecdsa.pem")
         remote { auth = $auth
                  id = %any }
         children {
-            bench { esp_proposals = $esp }
+            bench { esp_proposals = $esp
+                    $(_bench_remote_ts) }
         }
     }
 }

@@ -148,8 +148,8 @@ struct daemon_cfg {
 	unsigned half_open_limit;		   /* 0 = none */
 	char *x509_dir, *x509ca_dir, *private_dir; /* default /etc/oak/{x509,x509ca,private} */
 	unsigned threads;			   /* crypto workers, 0 = one per core */
-	unsigned fragment_size;			   /* IKEv2 fragments: IP datagram bytes (1280) */
-	unsigned keep_alive; /* NAT-keepalive interval in seconds behind a NAT (20; 0 = off) */
+	unsigned fragment_size; /* IKE fragments (both versions): IP datagram bytes (1280) */
+	unsigned keep_alive;	/* NAT-keepalive interval in seconds behind a NAT (20; 0 = off) */
 };
 
 struct oak_config {

@@ -348,8 +348,9 @@ const struct conf_schema conf_schema_daemon[] = {
 	ROW("user", CONF_T_STR),
 	ROW("group", CONF_T_STR),
 	SECTION("log", 0, log_rows),
-	UINT("threads", 1024),		/* crypto workers, 0: one per core */
-	UINT("fragment_size", 65535),	/* IKEv2 fragments (RFC 7383): IP datagram bytes, 1280 */
+	UINT("threads", 1024), /* crypto workers, 0: one per core */
+	/* IKE fragments (RFC 7383; IKEv1: Cisco's extension): IP datagram bytes, 1280 */
+	UINT("fragment_size", 65535),
 	ROW("keep_alive", CONF_T_TIME), /* NAT-keepalive interval, 20s; 0 = off */
 	END,
 };

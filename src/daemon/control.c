@@ -13,6 +13,7 @@
 #include "crypto/pool.h"
 #include "daemon/loop.h"
 #include "ike/certs.h"
+#include "ike/child_kernel.h"
 #include "ike/sa_table.h"
 #include "ikev1/engine.h"
 #include "ikev2/engine.h"
@@ -420,7 +421,24 @@ static void after_engine(struct control *c)
 struct list_sas_ctx {
 	vici_sa_fn *fn;
 	void *arg;
+	const struct kernel_ops *kernel;
 };
+
+/* The kernel's counters of an installed CHILD SA's two SAs (inbound to our
+ * address, outbound to the peer's); left 0 where the backend cannot tell. */
+static void child_counters(const struct kernel_ops *k, struct vici_child_sa *ch,
+			   const struct ip_endpoint *local, const struct ip_endpoint *remote)
+{
+	struct kernel_sa_use u;
+	uint8_t proto = child_kernel_ipproto(ch->protocol);
+
+	if (!k || !k->query_sa || !ch->installed_ms)
+		return;
+	if (k->query_sa(k->ctx, proto, ch->spi_in, &local->addr, &u) == 0)
+		ch->bytes_in = u.bytes, ch->packets_in = u.packets;
+	if (k->query_sa(k->ctx, proto, ch->spi_out, &remote->addr, &u) == 0)
+		ch->bytes_out = u.bytes, ch->packets_out = u.packets;
+}
 
 static void list_sas_view(const struct ikev2_sa_view *v, void *arg)
 {
@@ -434,8 +452,10 @@ static void list_sas_view(const struct ikev2_sa_view *v, void *arg)
 			return;
 	}
 	ike_from_view(v, &sa);
-	for (size_t i = 0; i < v->nchildren; i++)
+	for (size_t i = 0; i < v->nchildren; i++) {
 		child_from_view(&v->children[i], &ch[i]);
+		child_counters(lc->kernel, &ch[i], &v->local, &v->remote);
+	}
 	sa.children = ch;
 	sa.nchildren = v->nchildren;
 	lc->fn(&sa, lc->arg);
@@ -459,8 +479,10 @@ static void list_sas_v1(const struct ike_sa *s, void *arg)
 			return;
 	}
 	ike_from_sa(s, &sa);
-	for (k = s->children; k && i < n; k = k->next)
-		child_from_sa(k, &ch[i++]);
+	for (k = s->children; k && i < n; k = k->next) {
+		child_from_sa(k, &ch[i]);
+		child_counters(lc->kernel, &ch[i++], &s->local, &s->remote);
+	}
 	sa.children = ch;
 	sa.nchildren = i;
 	lc->fn(&sa, lc->arg);
@@ -471,7 +493,7 @@ static void list_sas_v1(const struct ike_sa *s, void *arg)
 static void op_list_sas(void *ctx, vici_sa_fn *fn, void *arg)
 {
 	struct control *c = ctx;
-	struct list_sas_ctx lc = {fn, arg};
+	struct list_sas_ctx lc = {fn, arg, c->env.kernel};
 
 	ikev2_sa_foreach(c->env.ikev2, list_sas_view, &lc);
 	if (c->env.ikev1)

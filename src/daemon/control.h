@@ -73,6 +73,9 @@ struct control_env {
 	/* where the daemon keeps its running certificate store (borrowed), for
 	 * list-certs; may be NULL */
 	struct certs_store *const *certs;
+	/* the kernel backend (borrowed; NULL: none): list-sas reads each CHILD
+	 * SA's byte and packet counters from it */
+	const struct kernel_ops *kernel;
 };
 
 /* Listen on env->socket (its directory made 0750 when missing) and install

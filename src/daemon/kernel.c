@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ikev1/engine.h"
 #include "ikev2/engine.h"
 #include "kernel/record.h"
 #include "kernel/xfrm.h"
@@ -21,6 +22,7 @@ struct oakd_kernel {
 	struct event *xfrm_ev;	    /* the event socket in the daemon's loop */
 	bool flush;		    /* the start-up flush worked: flush again at close */
 	struct ikev2_engine *ikev2; /* where events go (borrowed), NULL: logged only */
+	struct ikev1_engine *ikev1; /* ACQUIREs of its traps (borrowed), or NULL */
 	void (*called)(void *ctx);  /* after each engine call */
 	void *called_ctx;
 };
@@ -38,8 +40,14 @@ void oakd_kernel_set_engine(struct oakd_kernel *k, struct ikev2_engine *e,
 	k->called_ctx = ctx;
 }
 
-/* An ACQUIRE: a packet hit one of oak's trap policies; the engine starts
- * that child with the packet's addresses as the first TS (RFC 7296 2.9). */
+void oakd_kernel_set_ikev1(struct oakd_kernel *k, struct ikev1_engine *e)
+{
+	k->ikev1 = e;
+}
+
+/* An ACQUIRE: a packet hit one of oak's trap policies; the engine whose
+ * trap has that reqid (reqids are unique across both) starts that child,
+ * IKEv2 with the packet's addresses as the first TS (RFC 7296 2.9). */
 static void oakd_kernel_on_acquire(void *ctx, const struct xfrm_acquire *a)
 {
 	struct oakd_kernel *k = ctx;
@@ -54,7 +62,9 @@ static void oakd_kernel_on_acquire(void *ctx, const struct xfrm_acquire *a)
 	if (!k->ikev2)
 		return;
 	/* -EALREADY / -ENOENT are logged by the engine: nothing more to do */
-	ikev2_acquire(k->ikev2, a->reqid, &a->pkt_src, &a->pkt_dst, mono_ms());
+	if (!k->ikev1 ||
+	    ikev1_acquire(k->ikev1, a->reqid, &a->pkt_src, &a->pkt_dst, mono_ms()) == -ENOENT)
+		ikev2_acquire(k->ikev2, a->reqid, &a->pkt_src, &a->pkt_dst, mono_ms());
 	if (k->called)
 		k->called(k->called_ctx);
 }

@@ -9,7 +9,8 @@
  *                     The kernel's ACQUIRE and EXPIRE events are read in the
  *                     daemon's loop and handed to the IKEv2 engine (set with
  *                     oakd_kernel_set_engine): an ACQUIRE of a trap policy
- *                     initiates its child (ikev2_acquire), a soft EXPIRE
+ *                     initiates its child (ikev1_acquire for the IKEv1
+ *                     engine's traps, else ikev2_acquire), a soft EXPIRE
  *                     rekeys the CHILD SA, a hard one deletes it
  *                     (ikev2_kernel_expire).
  */
@@ -25,6 +26,7 @@
 
 struct oakd_kernel;
 struct ikev2_engine;
+struct ikev1_engine;
 
 /* Open the backend dc->kernel names and fill ops (ops->ctx is borrowed from
  * the result: it must outlive every use of ops). keys: the record may hold
@@ -39,6 +41,10 @@ int oakd_kernel_open(const struct daemon_cfg *dc, bool keys, struct event_base *
  * timer and reports SA changes. */
 void oakd_kernel_set_engine(struct oakd_kernel *k, struct ikev2_engine *e,
 			    void (*called)(void *ctx), void *ctx);
+
+/* The IKEv1 engine (borrowed; NULL: none): ACQUIREs of its trap policies
+ * go to it. Its SAs keep their own timers, so EXPIREs go to IKEv2 only. */
+void oakd_kernel_set_ikev1(struct oakd_kernel *k, struct ikev1_engine *e);
 
 /* Stop: for xfrm remove every entry still carrying oak's owner value (call
  * it after the engine removed its SAs), then close and free. NULL is fine. */

@@ -357,7 +357,8 @@ static int oakd_start_control(struct oakd *d)
 				  .ctx = d,
 				  .oakd = d,
 				  .config_path = d->opts.config_path,
-				  .certs = &d->certs};
+				  .certs = &d->certs,
+				  .kernel = &d->kernel};
 
 	return control_new(&env, &d->control);
 }
@@ -414,6 +415,7 @@ struct oakd *oakd_start(const struct oakd_opts *opts, struct oak_config *cfg)
 		return NULL;
 	}
 	oakd_kernel_set_engine(d->kernel_backend, d->ikev2, oakd_engine_called, d);
+	oakd_kernel_set_ikev1(d->kernel_backend, d->ikev1);
 	log_notice(SUB_DAEMON,
 		   "oakd started: %zu connections, %zu secrets, listening on port "
 		   "%u and %u",

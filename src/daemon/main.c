@@ -20,6 +20,7 @@
 #include "conf/model.h"
 #include "conf/parse.h"
 #include "conf/schema.h"
+#include "daemon/journal.h"
 #include "daemon/loop.h"
 #include "daemon/privs.h"
 #include "lib/htab.h"
@@ -174,6 +175,7 @@ int main(int argc, char **argv)
 	struct oak_config *cfg;
 	struct oakd *d;
 	char *user = NULL; /* daemon.user, copied */
+	struct journal *journal = NULL;
 	int rc = parse_args(argc, argv, &cli);
 
 	if (rc)
@@ -190,7 +192,14 @@ int main(int argc, char **argv)
 		oak_config_unref(cfg);
 		return 0;
 	}
-	log_stderr_prefix(log_journal_stream()); /* "<3>..." when stderr is the journal */
+	/* under systemd: journal entries with fields, else "<3>..." prefixes */
+	if (log_journal_stream() && (journal = journal_open(JOURNAL_SOCKET))) {
+		log_set_sink(journal_sink, journal);
+		opts.log_sink = journal_sink;
+		opts.log_sink_ctx = journal;
+	} else {
+		log_stderr_prefix(log_journal_stream());
+	}
 	oakd_apply_log_levels(NULL, &opts);
 	cfg = load(cli.config, false);
 	if (!cfg)
@@ -225,5 +234,7 @@ int main(int argc, char **argv)
 	free(user);
 	rc = oakd_run(d);
 	oakd_free(d);
+	log_set_sink(NULL, NULL);
+	journal_close(journal);
 	return rc;
 }

@@ -27,52 +27,6 @@
 #include "lib/log.h"
 #include "lib/util.h"
 
-struct certs_cert {
-	X509 *x509;
-	uint8_t *der; /* OPENSSL_malloc'd by i2d_X509 */
-	size_t der_len;
-	struct ident subject;
-	struct ident *alt; /* identities among the subjectAltNames */
-	size_t nalt;
-	uint8_t keyid[CERTS_KEYID_LEN];	   /* SHA-1 of the SubjectPublicKeyInfo */
-	uint8_t pub_sha1[CERTS_KEYID_LEN]; /* SHA-1 of the subjectPublicKey bits */
-};
-
-struct certs_ca {
-	struct certs_cert *cert;
-	char *name, *path; /* path NULL when added from memory */
-};
-
-struct certs_key {
-	struct sig_key *key;
-	struct sig_pubkey *pub;
-	char *name;
-};
-
-struct certs_entry {
-	struct certs_cert *cert;
-	char *name, *path;
-	const struct sig_key *key; /* from keys[], NULL when none matched */
-	struct span *chain;	   /* cert, then intermediates (spans into certs' der) */
-	size_t nchain;
-	uint8_t (*ca_keyids)[CERTS_KEYID_LEN];
-	size_t nca;
-};
-
-struct certs_store {
-	atomic_uint refs;
-	bool sealed;
-	X509_STORE *x509;
-	struct certs_ca *cas;
-	size_t ncas;
-	struct certs_entry *own;
-	size_t nown;
-	struct certs_key *keys;
-	size_t nkeys;
-	uint8_t *certreq;
-	size_t certreq_len;
-};
-
 void certs_why(char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
@@ -91,7 +45,7 @@ static void *certs_grow(void *arr, size_t n, size_t size)
 
 /* --- names and times, for messages --- */
 
-static int certs_name_ident(const X509_NAME *name, struct ident *out)
+int certs_name_ident(const X509_NAME *name, struct ident *out)
 {
 	unsigned char *der = NULL;
 	int n = i2d_X509_NAME(name, &der), rc;
@@ -105,7 +59,7 @@ static int certs_name_ident(const X509_NAME *name, struct ident *out)
 }
 
 /* A DN as strongSwan prints it ("C=CH, O=oak, CN=gw"), into buf of len. */
-static const char *certs_dn_fmt(const X509_NAME *name, char *buf, size_t len)
+const char *certs_dn_fmt(const X509_NAME *name, char *buf, size_t len)
 {
 	char tmp[IDENT_STRLEN];
 	struct ident id;
@@ -124,13 +78,13 @@ static const char *certs_dn_fmt(const X509_NAME *name, char *buf, size_t len)
 	return buf;
 }
 
-static const char *certs_subject_fmt(const X509 *x, char *buf, size_t len)
+const char *certs_subject_fmt(const X509 *x, char *buf, size_t len)
 {
 	return certs_dn_fmt(X509_get_subject_name(x), buf, len);
 }
 
 /* "2021-01-01", with the time of day when it is not midnight. */
-static const char *certs_time_fmt(const ASN1_TIME *t, char *buf, size_t len)
+const char *certs_time_fmt(const ASN1_TIME *t, char *buf, size_t len)
 {
 	struct tm tm;
 
@@ -159,7 +113,7 @@ static int certs_sha1(const uint8_t *p, size_t n, uint8_t out[CERTS_KEYID_LEN])
 }
 
 /* RFC 7296 3.7: SHA-1 of the whole SubjectPublicKeyInfo. */
-static int certs_spki_sha1(X509 *x, uint8_t out[CERTS_KEYID_LEN])
+int certs_spki_sha1(X509 *x, uint8_t out[CERTS_KEYID_LEN])
 {
 	unsigned char *der = NULL;
 	int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der), rc;
@@ -223,7 +177,7 @@ static int certs_alt_names_load(struct certs_cert *c)
 }
 
 /* Wrap x (adopted) and compute what the IKE engine asks of it. */
-static int certs_cert_new(X509 *x, struct certs_cert **out)
+int certs_cert_new(X509 *x, struct certs_cert **out)
 {
 	struct certs_cert *c = calloc(1, sizeof(*c));
 	unsigned char *der = NULL;
@@ -267,7 +221,7 @@ static bool certs_is_pem(const uint8_t *buf, size_t len)
 }
 
 /* Exactly one DER certificate, every byte used. */
-static X509 *certs_d2i(const uint8_t *buf, size_t len)
+X509 *certs_d2i(const uint8_t *buf, size_t len)
 {
 	const unsigned char *p = buf;
 	X509 *x;
@@ -559,8 +513,6 @@ static const struct certs_ca *certs_ca_of(const struct certs_store *s, const X50
 	return NULL;
 }
 
-static int certs_why_verify(X509_STORE_CTX *ctx, size_t sent, char *why, size_t whylen);
-
 /* Our chain to send (RFC 7296 3.6: end entity first, then the CAs up to, not
  * including, the self-signed anchor the peer must have anyway). Validity is
  * the peer's to check; a certificate without a chain is sent alone. */
@@ -649,6 +601,9 @@ int certs_store_seal(struct certs_store *s, char *why, size_t whylen)
 			       CERTS_KEYID_LEN);
 		s->certreq_len = s->ncas * CERTS_KEYID_LEN;
 	}
+	/* trusting no CA, nothing validates; without it every chain is checked in full */
+	if (s->ncas > 0)
+		s->cache = certs_cache_new();
 	s->sealed = true;
 	return 0;
 }
@@ -684,6 +639,7 @@ void certs_store_unref(struct certs_store *s)
 	free(s->own);
 	free(s->keys);
 	free(s->certreq);
+	certs_cache_free(s->cache);
 	X509_STORE_free(s->x509);
 	free(s);
 }
@@ -728,182 +684,6 @@ bool certs_store_has_file(const struct certs_store *s, enum certs_kind kind, con
 		if (p != NULL && strcmp(p, path) == 0)
 			return true;
 	}
-	return false;
-}
-
-/* --- validating a peer's chain --- */
-
-/* OpenSSL's verdict as one line: which certificate, what is wrong with it. */
-static int certs_why_verify(X509_STORE_CTX *ctx, size_t sent, char *why, size_t whylen)
-{
-	int err = X509_STORE_CTX_get_error(ctx), depth = X509_STORE_CTX_get_error_depth(ctx);
-	X509 *x = X509_STORE_CTX_get_current_cert(ctx);
-	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
-	X509 *below = depth > 0 && chain != NULL ? sk_X509_value(chain, depth - 1) : NULL;
-	char dn[256], issuer[256], when[48];
-
-	if (x == NULL) {
-		certs_why(why, whylen, "certificate chain rejected: %s",
-			  X509_verify_cert_error_string(err));
-		return -EPERM;
-	}
-	certs_subject_fmt(x, dn, sizeof(dn));
-	certs_dn_fmt(X509_get_issuer_name(x), issuer, sizeof(issuer));
-	switch (err) {
-	case X509_V_ERR_CERT_HAS_EXPIRED:
-		certs_why(why, whylen, "certificate '%s' expired on %s", dn,
-			  certs_time_fmt(X509_get0_notAfter(x), when, sizeof(when)));
-		break;
-	case X509_V_ERR_CERT_NOT_YET_VALID:
-		certs_why(why, whylen, "certificate '%s' is not valid before %s", dn,
-			  certs_time_fmt(X509_get0_notBefore(x), when, sizeof(when)));
-		break;
-	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-		certs_why(why, whylen, "no trusted CA for issuer '%s' of '%s'%s", issuer, dn,
-			  sent == 1 ? " (the peer sent no intermediate CA certificate)" : "");
-		break;
-	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-		certs_why(why, whylen, "signature of '%s' by '%s' does not verify", dn, issuer);
-		break;
-	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-		certs_why(why, whylen, "certificate '%s' is self-signed and not a trusted CA", dn);
-		break;
-	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-		certs_why(why, whylen, "chain ends at self-signed '%s', which is not a trusted CA",
-			  dn);
-		break;
-	case X509_V_ERR_INVALID_CA:
-		certs_why(why, whylen, "'%s' issued '%s' but is not a CA (basicConstraints)", dn,
-			  below != NULL ? certs_subject_fmt(below, issuer, sizeof(issuer)) : "?");
-		break;
-	case X509_V_ERR_PATH_LENGTH_EXCEEDED:
-		certs_why(why, whylen, "path length constraint of CA '%s' exceeded", dn);
-		break;
-	case X509_V_ERR_CERT_CHAIN_TOO_LONG:
-		certs_why(why, whylen, "chain of '%s' is longer than %d certificates", dn,
-			  CERTS_CHAIN_MAX);
-		break;
-	default:
-		certs_why(why, whylen, "certificate '%s' (chain depth %d) rejected: %s", dn, depth,
-			  X509_verify_cert_error_string(err));
-	}
-	return -EPERM;
-}
-
-/* The peer's certificates as OpenSSL objects: *leaf and the intermediates. */
-static int certs_decode_chain(const struct span *chain, size_t n, X509 **leaf,
-			      STACK_OF(X509) * *untrusted, char *why, size_t whylen)
-{
-	*leaf = NULL;
-	*untrusted = sk_X509_new_null();
-	if (*untrusted == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		X509 *x = certs_d2i(chain[i].p, chain[i].len);
-
-		if (x == NULL) {
-			certs_why(why, whylen,
-				  "certificate %zu of %zu from the peer (%zu bytes) is not a DER "
-				  "X.509 certificate",
-				  i + 1, n, chain[i].len);
-			return -EBADMSG;
-		}
-		if (i == 0) {
-			*leaf = x;
-		} else if (sk_X509_push(*untrusted, x) <= 0) {
-			X509_free(x);
-			return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
-/* Fill *out from a verified chain (leaf first, anchor last). */
-static int certs_result_fill(X509 *leaf, STACK_OF(X509) * chain, struct cert_result *out, char *why,
-			     size_t whylen)
-{
-	int n = sk_X509_num(chain), rc;
-	char dn[256];
-
-	if (X509_up_ref(leaf) != 1)
-		return -ENOMEM;
-	rc = certs_cert_new(leaf, &out->cert);
-	if (rc != 0)
-		return rc;
-	out->subject = out->cert->subject;
-	certs_name_ident(X509_get_subject_name(sk_X509_value(chain, n - 1)), &out->anchor);
-	for (int i = 1; i < n && out->nca < CERTS_CHAIN_MAX && rc == 0; i++)
-		rc = certs_spki_sha1(sk_X509_value(chain, i), out->ca_keyids[out->nca++]);
-	if (rc != 0)
-		return rc;
-	rc = sig_pubkey_from_evp(X509_get0_pubkey(leaf), &out->pubkey);
-	if (rc == -ENOTSUP || rc == -EINVAL) {
-		const EVP_PKEY *pk = X509_get0_pubkey(leaf);
-
-		certs_why(why, whylen, "certificate '%s' has a %s key, which oak does not support",
-			  certs_subject_fmt(leaf, dn, sizeof(dn)),
-			  pk != NULL ? EVP_PKEY_get0_type_name(pk) : "unreadable");
-		rc = -ENOTSUP;
-	}
-	return rc;
-}
-
-int certs_validate(const struct certs_store *s, const struct span *chain, size_t n, uint64_t now,
-		   struct cert_result *out, char *why, size_t whylen)
-{
-	STACK_OF(X509) *untrusted = NULL;
-	X509_STORE_CTX *ctx = NULL;
-	X509 *leaf = NULL;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (!s->sealed || n == 0 || n > CERTS_CHAIN_MAX) {
-		certs_why(why, whylen, "expected 1 to %d certificates from the peer, got %zu",
-			  CERTS_CHAIN_MAX, n);
-		return -EINVAL;
-	}
-	rc = certs_decode_chain(chain, n, &leaf, &untrusted, why, whylen);
-	if (rc != 0)
-		goto out;
-	rc = -ENOMEM;
-	ctx = X509_STORE_CTX_new();
-	/* X509_STORE_CTX_init takes a non-const store; verification only reads it */
-	if (ctx == NULL || X509_STORE_CTX_init(ctx, s->x509, leaf, untrusted) != 1)
-		goto out;
-	X509_STORE_CTX_set_time(ctx, 0, (time_t)now);
-	/* at most CERTS_CHAIN_MAX certificates: the limit counts only CAs in between */
-	X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx), CERTS_CHAIN_MAX - 2);
-	if (X509_verify_cert(ctx) != 1)
-		rc = certs_why_verify(ctx, n, why, whylen);
-	else
-		rc = certs_result_fill(leaf, X509_STORE_CTX_get0_chain(ctx), out, why, whylen);
-out:
-	if (rc == -ENOMEM)
-		certs_why(why, whylen, "validating the peer's certificates: out of memory");
-	if (rc != 0)
-		cert_result_clear(out);
-	X509_STORE_CTX_free(ctx);
-	X509_free(leaf);
-	sk_X509_pop_free(untrusted, X509_free);
-	ERR_clear_error();
-	return rc;
-}
-
-void cert_result_clear(struct cert_result *r)
-{
-	certs_cert_free(r->cert);
-	sig_pubkey_free(r->pubkey);
-	memset(r, 0, sizeof(*r));
-}
-
-bool certs_result_has_ca(const struct certs_store *s, const struct cert_result *r, const char *name)
-{
-	const struct certs_cert *ca = certs_store_ca(s, name);
-
-	for (size_t i = 0; ca != NULL && i < r->nca; i++)
-		if (memcmp(r->ca_keyids[i], ca->keyid, CERTS_KEYID_LEN) == 0)
-			return true;
 	return false;
 }
 

@@ -180,6 +180,9 @@ struct cert_result {
  * n is 0 or over CERTS_CHAIN_MAX. Thread-safe (runs on the crypto pool). */
 int certs_validate(const struct certs_store *s, const struct span *chain, size_t n, uint64_t now,
 		   struct cert_result *out, char *why, size_t whylen);
+/* certs_validate's cache of chains it validated (certs_cache.c): how often a
+ * chain was found there (no signature checked) and how often not. */
+void certs_store_cache_stats(const struct certs_store *s, uint64_t *hits, uint64_t *misses);
 /* Free what *r owns and zero it; a zeroed or cleared result is fine. */
 void cert_result_clear(struct cert_result *r);
 /* Whether the chain of r goes through the CA loaded under `name` (the remote

@@ -47,7 +47,7 @@ struct kernel_lifetime child_kernel_life(const struct child_cfg *cfg)
 }
 
 static void sa_common(const struct ike_sa *sa, const struct child_sa *c, bool encap,
-		      struct kernel_sa *k)
+		      const struct ip_addr *oa, struct kernel_sa *k)
 {
 	const struct child_cfg *cfg = c->cfg;
 	const struct proposal_transform *esn = proposal_get(&c->proposal, IKEV2_TRANS_ESN);
@@ -62,6 +62,8 @@ static void sa_common(const struct ike_sa *sa, const struct child_sa *c, bool en
 	if (encap) { /* RFC 3948 */
 		k->encap_sport = sa->local.port;
 		k->encap_dport = sa->remote.port;
+		if (oa && c->mode == CHILD_MODE_TRANSPORT)
+			k->encap_oa = *oa; /* RFC 3947 5.2 */
 	}
 	k->ike_serial = sa->serial;
 	k->child_serial = c->serial;
@@ -140,6 +142,10 @@ static int policies(const struct kernel_ops *ko, const struct ike_sa *sa, const 
 	return err;
 }
 
+static int install_sas(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c,
+		       bool encap, const struct ip_addr *oa, const struct secret *const keys[4],
+		       const struct kernel_lifetime *life);
+
 int child_kernel_install(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c,
 			 bool encap, const struct secret *encr_in, const struct secret *integ_in,
 			 const struct secret *encr_out, const struct secret *integ_out)
@@ -164,10 +170,68 @@ int child_kernel_install_sas(const struct kernel_ops *ko, const struct ike_sa *s
 			     const struct secret *integ_in, const struct secret *encr_out,
 			     const struct secret *integ_out, const struct kernel_lifetime *life)
 {
-	int r = child_kernel_install_sa(ko, sa, c, encap, true, encr_in, integ_in, life);
+	return install_sas(ko, sa, c, encap, NULL,
+			   (const struct secret *const[4]){encr_in, integ_in, encr_out, integ_out},
+			   life);
+}
 
-	return r < 0 ? r
-		     : child_kernel_install_sa(ko, sa, c, encap, false, encr_out, integ_out, life);
+int child_kernel_install_natoa(const struct kernel_ops *ko, const struct ike_sa *sa,
+			       struct child_sa *c, const struct ip_addr *oa,
+			       const struct secret *const keys[4],
+			       const struct kernel_lifetime *life)
+{
+	int r = install_sas(ko, sa, c, true, oa, keys, life);
+
+	return r < 0 ? r : child_kernel_policies_add(ko, sa, c);
+}
+
+/* k for one SA of c: ours (inbound, an update of the allocated SPI) or the
+ * peer's, with its keys (borrowed). -ENOTSUP when they do not fit. */
+static int sa_prepare(const struct ike_sa *sa, const struct child_sa *c, bool encap,
+		      const struct ip_addr *oa, bool inbound, const struct secret *encr,
+		      const struct secret *integ, const struct kernel_lifetime *life,
+		      struct kernel_sa *k)
+{
+	sa_common(sa, c, encap, oa, k);
+	if (life)
+		k->life = *life;
+	if (sa_algs(c, encr, integ, k))
+		return -ENOTSUP;
+	k->spi = inbound ? c->spi_in : c->spi_out;
+	k->inbound = inbound;
+	k->update = inbound;
+	k->src = inbound ? sa->remote.addr : sa->local.addr;
+	k->dst = inbound ? sa->local.addr : sa->remote.addr;
+	if (c->mode == CHILD_MODE_TRANSPORT && c->nlocal_ts && c->nremote_ts) {
+		k->sel_src = inbound ? c->remote_ts[0] : c->local_ts[0];
+		k->sel_dst = inbound ? c->local_ts[0] : c->remote_ts[0];
+	}
+	return 0;
+}
+
+static int sa_add(const struct kernel_ops *ko, struct child_sa *c, const struct kernel_sa *k)
+{
+	if (ko->add_sa(ko->ctx, k) < 0)
+		return -EIO;
+	if (k->inbound)
+		c->installed_in = true;
+	else
+		c->installed_out = true;
+	return 0;
+}
+
+static int install_sas(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c,
+		       bool encap, const struct ip_addr *oa, const struct secret *const keys[4],
+		       const struct kernel_lifetime *life)
+{
+	struct kernel_sa in, out;
+	int r;
+
+	if (sa_prepare(sa, c, encap, oa, true, keys[0], keys[1], life, &in) ||
+	    sa_prepare(sa, c, encap, oa, false, keys[2], keys[3], life, &out))
+		return -ENOTSUP;
+	r = sa_add(ko, c, &in);
+	return r < 0 ? r : sa_add(ko, c, &out);
 }
 
 int child_kernel_install_sa(const struct kernel_ops *ko, const struct ike_sa *sa,
@@ -176,27 +240,9 @@ int child_kernel_install_sa(const struct kernel_ops *ko, const struct ike_sa *sa
 {
 	struct kernel_sa k;
 
-	sa_common(sa, c, encap, &k);
-	if (life)
-		k.life = *life;
-	if (sa_algs(c, encr, integ, &k))
+	if (sa_prepare(sa, c, encap, NULL, inbound, encr, integ, life, &k))
 		return -ENOTSUP;
-	k.spi = inbound ? c->spi_in : c->spi_out;
-	k.inbound = inbound;
-	k.update = inbound; /* the inbound SPI was allocated */
-	k.src = inbound ? sa->remote.addr : sa->local.addr;
-	k.dst = inbound ? sa->local.addr : sa->remote.addr;
-	if (c->mode == CHILD_MODE_TRANSPORT && c->nlocal_ts && c->nremote_ts) {
-		k.sel_src = inbound ? c->remote_ts[0] : c->local_ts[0];
-		k.sel_dst = inbound ? c->local_ts[0] : c->remote_ts[0];
-	}
-	if (ko->add_sa(ko->ctx, &k) < 0)
-		return -EIO;
-	if (inbound)
-		c->installed_in = true;
-	else
-		c->installed_out = true;
-	return 0;
+	return sa_add(ko, c, &k);
 }
 
 int child_kernel_policies_add(const struct kernel_ops *ko, const struct ike_sa *sa,
@@ -217,4 +263,24 @@ void child_kernel_remove(const struct kernel_ops *ko, const struct ike_sa *sa, s
 	if (c->installed_out)
 		ko->del_sa(ko->ctx, proto, c->spi_out, &sa->remote.addr);
 	c->policies = c->installed_in = c->installed_out = false;
+}
+
+bool child_kernel_peer_sent(const struct kernel_ops *ko, const struct ike_sa *sa)
+{
+	bool sent = false;
+	struct child_sa *c;
+
+	if (!ko || !ko->query_sa)
+		return false;
+	for (c = sa->children; c; c = c->next) {
+		struct kernel_sa_use u;
+
+		if (!c->installed_in || ko->query_sa(ko->ctx, child_kernel_ipproto(c->protocol),
+						     c->spi_in, &sa->local.addr, &u) < 0)
+			continue;
+		if (u.packets > c->seen_packets_in)
+			sent = true;
+		c->seen_packets_in = u.packets;
+	}
+	return sent;
 }

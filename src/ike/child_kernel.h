@@ -38,6 +38,15 @@ int child_kernel_install_life(const struct kernel_ops *ko, const struct ike_sa *
 			      struct child_sa *c, bool encap, const struct secret *encr_in,
 			      const struct secret *integ_in, const struct secret *encr_out,
 			      const struct secret *integ_out, const struct kernel_lifetime *life);
+/* IKEv1 behind a NAT (UDP encapsulation on the IKE SA's ports): as
+ * child_kernel_install_life, and for a transport-mode c the peer's original
+ * address oa (RFC 3947 5.2 NAT-OA, borrowed; NULL: not known) goes into both
+ * SAs for the checksum fix-up (kernel_sa.encap_oa). keys (borrowed): encr_in,
+ * integ_in, encr_out, integ_out. */
+int child_kernel_install_natoa(const struct kernel_ops *ko, const struct ike_sa *sa,
+			       struct child_sa *c, const struct ip_addr *oa,
+			       const struct secret *const keys[4],
+			       const struct kernel_lifetime *life);
 /* The limits of the child config as the kernel takes them. */
 struct kernel_lifetime child_kernel_life(const struct child_cfg *cfg);
 /* Only the two SAs of child_kernel_install_life (no policies): an IKEv2
@@ -60,5 +69,10 @@ int child_kernel_policies_add(const struct kernel_ops *ko, const struct ike_sa *
 /* Remove c's policies and SAs (the inbound SA also when only its SPI was
  * allocated), whatever of them is there. */
 void child_kernel_remove(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c);
+/* Dead peer detection asks only a peer that sent nothing (RFC 3706 5.3,
+ * RFC 7296 2.4): true when the kernel counted inbound packets on one of
+ * sa's installed CHILD SAs since the last call (each child remembers what
+ * it saw). false also when the backend cannot tell (no query_sa). */
+bool child_kernel_peer_sent(const struct kernel_ops *ko, const struct ike_sa *sa);
 
 #endif

@@ -92,9 +92,10 @@ struct child_sa {
 	size_t nremote_ts;
 	uint64_t established_ms; /* mono time, 0 until installed */
 	/* rekeying (RFC 7296 1.3.3, 2.8): */
-	uint32_t rekey_of;   /* made by a rekey: the CHILD SA it replaces (0: none) */
-	uint32_t rekeyed_by; /* replaced by this CHILD SA, waits for its Delete (0: not) */
-	bool rekeying;	     /* our rekey of it is in flight */
+	uint32_t rekey_of;	  /* made by a rekey: the CHILD SA it replaces (0: none) */
+	uint32_t rekeyed_by;	  /* replaced by this CHILD SA, waits for its Delete (0: not) */
+	bool rekeying;		  /* our rekey of it is in flight */
+	uint64_t seen_packets_in; /* the kernel's inbound count at DPD's last look */
 };
 
 struct ike_sa {

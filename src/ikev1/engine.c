@@ -246,6 +246,8 @@ int ikev1_send(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const uint8_t *b
 
 	if (!n || !n->send)
 		return -ENOTCONN;
+	if (ikev1_frag_wanted(e, sa, len))
+		return ikev1_frag_send(e, sa, buf, len);
 	return n->send(n->ctx, &sa->sa.local, &sa->sa.remote, buf, len);
 }
 
@@ -374,7 +376,7 @@ static void dh_done(void *arg, int status)
 
 	ikev1_enter(e);
 	sa = ikev1_sa_by_serial(e, j->serial);
-	if (!sa || (j->qm_index >= 0 && !sa->qm[j->qm_index].used)) {
+	if (!sa || (j->qm_index >= 0 && (!sa->qm || !sa->qm[j->qm_index].used))) {
 		dh_job_free(j);
 		ikev1_leave(e);
 		return;
@@ -536,81 +538,6 @@ static bool same_msg(const struct ikev1_buf *b, const uint8_t *buf, size_t len)
 	return b->p && b->len == len && memcmp(b->p, buf, len) == 0;
 }
 
-void ikev1_frags_free(struct ikev1_ike_sa *sa)
-{
-	unsigned i;
-
-	if (!sa->frags)
-		return;
-	for (i = 0; i < IKEV1_FRAGS_MAX; i++)
-		ikev1_buf_clear(&sa->frags->part[i]);
-	free(sa->frags);
-	sa->frags = NULL;
-}
-
-/* A fragment (RFC-less vendor extension, strongSwan's and Windows' format):
- * keep it; when every part up to the last is there, the concatenated data is
- * a whole ISAKMP message, handled as if it came so. */
-static void reassemble(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const struct ikev1_rx *rx,
-		       const struct ikev1_frag *f)
-{
-	struct ikev1_frags *fr;
-	struct ikev1_rx whole;
-	uint8_t *buf;
-	size_t len = 0;
-	unsigned i;
-
-	if (f->number == 0 || f->number > IKEV1_FRAGS_MAX) {
-		log_notice(SUB_IKE, "ISAKMP SA #%u: fragment number %u refused (1..%u)",
-			   sa->sa.serial, f->number, IKEV1_FRAGS_MAX);
-		return;
-	}
-	if (sa->frags && sa->frags->id != f->id)
-		ikev1_frags_free(sa); /* a newer message: the old one is abandoned */
-	if (!sa->frags && !(sa->frags = calloc(1, sizeof(*sa->frags))))
-		return;
-	fr = sa->frags;
-	fr->id = f->id;
-	if (fr->part[f->number - 1].p)
-		return; /* a retransmitted fragment */
-	if (fr->bytes + f->data.len > IKEV1_FRAGS_BYTES) {
-		log_notice(SUB_IKE,
-			   "ISAKMP SA #%u: fragments of message %u exceed %u bytes: dropped",
-			   sa->sa.serial, f->id, IKEV1_FRAGS_BYTES);
-		ikev1_frags_free(sa);
-		return;
-	}
-	ikev1_buf_set(&fr->part[f->number - 1], f->data.p, f->data.len);
-	fr->bytes += f->data.len;
-	if (f->flags & IKEV1_FRAG_LAST)
-		fr->last = f->number;
-	if (!fr->last)
-		return;
-	for (i = 0; i < fr->last; i++)
-		if (!fr->part[i].p)
-			return;
-	buf = malloc(fr->bytes ? fr->bytes : 1);
-	if (!buf) {
-		ikev1_frags_free(sa);
-		return;
-	}
-	for (i = 0; i < fr->last; i++) {
-		memcpy(buf + len, fr->part[i].p, fr->part[i].len);
-		len += fr->part[i].len;
-	}
-	log_debug(SUB_IKE, "ISAKMP SA #%u: message %u reassembled from %u fragments (%zu bytes)",
-		  sa->sa.serial, f->id, fr->last, len);
-	ikev1_frags_free(sa);
-	whole = *rx;
-	whole.buf = buf;
-	whole.len = len;
-	whole.plain = NULL;
-	whole.depth = rx->depth + 1;
-	ikev1_handle(e, &whole);
-	free(whole.plain);
-	free(buf);
-}
-
 static void dispatch(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev1_rx *rx)
 {
 	const struct ikev1_payload *fp = ikev1_msg_get(rx->msg, ISAKMP_NP_FRAG, 0);
@@ -618,7 +545,7 @@ static void dispatch(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ike
 	if (fp && !(rx->msg->hdr.flags & ISAKMP_FLAG_E)) {
 		if (rx->depth) /* a reassembled message holds no fragments */
 			return;
-		reassemble(e, sa, rx, &fp->u.frag);
+		ikev1_frag_add(e, sa, rx, &fp->u.frag);
 		return;
 	}
 	dispatch_msg(e, sa, rx);
@@ -766,14 +693,12 @@ void ikev1_keepalive(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t n
 void ikev1_p1_lifetimes(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now)
 {
 	uint64_t life = sa->life_s ? sa->life_s : IKEV1_DEF_P1_LIFE;
-	uint64_t rekey = sa->sa.conn && sa->sa.conn->rekey_time ? sa->sa.conn->rekey_time : 0;
 
 	timers_cancel(&e->timers, sa->sa.serial, TIMER_TIMEOUT);
 	timers_set(&e->timers, sa->sa.serial, TIMER_EXPIRE, now + life * 1000);
-	/* the original initiator makes a new Main Mode before this one
-	 * expires (at 90% of its life, or the configured rekey_time when
-	 * that is sooner); the old SA then runs out and is deleted */
-	(void)rekey;
+	/* the original initiator makes a new Main Mode at 90% of the life
+	 * both agreed on (the config's rekey_time is what it offered, see
+	 * p1_life); the old SA then runs out and is deleted */
 	if (sa->sa.initiator)
 		timers_set(&e->timers, sa->sa.serial, TIMER_REKEY, now + life * 900);
 	sa->last_heard = now;
@@ -903,6 +828,7 @@ void ikev1_engine_free(struct ikev1_engine *e)
 	}
 	e->depth = 0;
 	reap(e);
+	ikev1_traps_free(e, false);
 	timers_free(&e->timers);
 	sa_table_free(&e->table);
 	if (e->config)
@@ -923,6 +849,7 @@ void ikev1_engine_set_config(struct ikev1_engine *e, struct oak_config *cfg, uin
 	if (e->config)
 		oak_config_unref(e->config);
 	e->config = cfg;
+	ikev1_traps_sync(e, cfg); /* a reload takes out the traps it dropped */
 	for (i = 0; cfg && i < cfg->nconns; i++) {
 		const struct conn_cfg *c = &cfg->conns[i];
 
@@ -931,6 +858,8 @@ void ikev1_engine_set_config(struct ikev1_engine *e, struct oak_config *cfg, uin
 		for (j = 0; j < c->nchildren; j++)
 			if (c->children[j].start_action == START_START)
 				ikev1_initiate(e, c->name, c->children[j].name, now_ms, NULL);
+			else if (c->children[j].start_action == START_TRAP)
+				ikev1_trap_install(e, c, &c->children[j]);
 	}
 	ikev1_leave(e);
 }
@@ -1069,6 +998,7 @@ void ikev1_terminate_all(struct ikev1_engine *e, uint64_t now_ms)
 		for (i = 0; i < n; i++)
 			ikev1_terminate(e, serials[i], now_ms);
 	}
+	ikev1_traps_free(e, true);
 	ikev1_leave(e);
 }
 

@@ -38,6 +38,7 @@
 #include "ike/env.h"
 #include "ike/ike_sa.h"
 #include "lib/addr.h"
+#include "lib/ts.h"
 
 struct ikev1_engine;
 struct oak_config;
@@ -55,7 +56,7 @@ void ikev1_engine_free(struct ikev1_engine *e);
 
 /* Swap in a new config (borrowed; a reference is taken, the old one
  * dropped). Existing SAs keep theirs. IKEv1 connections whose children have
- * start_action = start are initiated. */
+ * start_action = start are initiated; = trap get their trap policies. */
 void ikev1_engine_set_config(struct ikev1_engine *e, struct oak_config *cfg, uint64_t now_ms);
 /* Certificate store (borrowed, referenced; NULL: none). */
 void ikev1_engine_set_certs(struct ikev1_engine *e, struct certs_store *certs);
@@ -76,6 +77,12 @@ void ikev1_recv(struct ikev1_engine *e, const struct ip_endpoint *local,
  * -EINVAL no remote address; -ENOMEM. */
 int ikev1_initiate(struct ikev1_engine *e, const char *conn_name, const char *child_name,
 		   uint64_t now_ms, uint32_t *ike_serial);
+/* A kernel ACQUIRE for reqid (a packet src -> dst, borrowed, hit a trap of
+ * this engine: dpd_action = trap or start_action = trap): Main Mode and
+ * Quick Mode for the trap's child. 0; -ENOENT no IKEv1 trap has that reqid;
+ * -EALREADY the child is up or being negotiated; else as ikev1_initiate. */
+int ikev1_acquire(struct ikev1_engine *e, uint32_t reqid, const struct ts *src,
+		  const struct ts *dst, uint64_t now_ms);
 /* Delete the ISAKMP SA and its IPsec SAs (Delete notifications for each,
  * kernel entries removed). 0 or -ENOENT. */
 int ikev1_terminate(struct ikev1_engine *e, uint32_t ike_serial, uint64_t now_ms);

@@ -101,8 +101,9 @@ struct ikev1_qm {
 	struct ikev1_prop prop_keep;
 	struct ikev1_xform raw_keep;
 	uint8_t raw_attrs[256];
-	bool ids;	   /* IDci/IDcr came (and go back) */
-	uint32_t replaces; /* a rekey: the IPsec SA deleted once this one is in */
+	bool ids;		/* IDci/IDcr came (and go back) */
+	struct ip_addr peer_oa; /* the peer's NAT-OA (RFC 3947 5.2), family 0: none */
+	uint32_t replaces;	/* a rekey: the IPsec SA deleted once this one is in */
 };
 
 /* IKE fragmentation (the vendor extension strongSwan and Windows use):
@@ -122,6 +123,8 @@ struct ikev1_peer_vids {
 	bool natt, dpd, frag, ms;
 	uint32_t ms_version;
 };
+
+struct ikev1_trap; /* trap.c */
 
 /* The ISAKMP SA as the IKEv1 engine keeps it: the common part first. */
 struct ikev1_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
@@ -160,11 +163,17 @@ struct ikev1_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	struct ikev1_buf saved; /* a message waiting for a job */
 	/* what to do once phase 1 is up */
 	const struct child_cfg *want_child;
+	const struct child_cfg *want_more[IKEV1_MAX_QM]; /* after want_child (DPD restart) */
+	unsigned nwant_more;
 	unsigned qm_count; /* Quick Modes run over this SA */
-	struct ikev1_qm qm[IKEV1_MAX_QM];
+	/* IKEV1_MAX_QM slots, allocated by the first Quick Mode and freed when
+	 * none is left (ikev1_qm_timers): an idle ISAKMP SA holds none */
+	struct ikev1_qm *qm;
 	struct ikev1_qm *qm_last; /* the one ikev1_qm_start began last */
 	struct ikev1_peer_vids vids;
 	struct ikev1_frags *frags; /* reassembly in progress, or NULL */
+	uint16_t frag_id;	   /* Fragment ID of our last fragmented message */
+	uint32_t frag_sum;	   /* ... and its checksum (a retransmission keeps the ID) */
 	bool peer_initial_contact;
 	bool nat_checked;
 	uint8_t nat_hash_len;
@@ -195,7 +204,8 @@ struct ikev1_engine {
 	uint32_t next_reqid;
 	unsigned depth;
 	uint64_t now;
-	struct ikev1_msg msg; /* decode scratch */
+	struct ikev1_msg msg;	  /* decode scratch */
+	struct ikev1_trap *traps; /* trap.c */
 };
 
 /* A received message being handled (borrowed). */
@@ -226,7 +236,6 @@ struct ikev1_ike_sa *ikev1_sa_by_serial(struct ikev1_engine *e, uint32_t serial)
 /* Decode rx->buf and hand it to its SA (or phase1.c for a first message);
  * rx->plain gets what the caller frees. */
 void ikev1_handle(struct ikev1_engine *e, struct ikev1_rx *rx);
-void ikev1_frags_free(struct ikev1_ike_sa *sa);
 /* Remove the SA and its IPsec SAs from the kernel and the table; freed when
  * the outermost engine call returns. why (may be NULL) is logged. */
 void ikev1_sa_delete(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const char *why);
@@ -236,7 +245,7 @@ void ikev1_sa_handover(struct ikev1_engine *e, struct ikev1_ike_sa *sa);
 const struct daemon_cfg *ikev1_daemon_cfg(const struct ikev1_engine *e);
 uint32_t ikev1_new_reqid(struct ikev1_engine *e);
 uint64_t ikev1_wall_time(const struct ikev1_engine *e);
-/* Send buf (copied into *keep when keep is not NULL, for retransmission). */
+/* Send buf (borrowed), in fragments when ikev1_frag_wanted says so. */
 int ikev1_send(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const uint8_t *buf, size_t len);
 /* A phase 1 message we send and retransmit until answered (waits = true) or
  * keep only to answer the peer's retransmissions (waits = false). Takes *out. */
@@ -268,6 +277,34 @@ uint64_t ikev1_retransmit_delay(const struct ikev1_engine *e, unsigned tries);
 /* Lifetimes of an established ISAKMP SA: rekey/expire timers. */
 void ikev1_p1_lifetimes(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now);
 
+/* --- frag.c: IKE fragmentation (Cisco's vendor extension) --- */
+void ikev1_frags_free(struct ikev1_ike_sa *sa);
+/* A fragment of a message to sa (rx borrowed): kept; the last missing one
+ * makes the whole message, handled as if it came in one datagram. */
+void ikev1_frag_add(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const struct ikev1_rx *rx,
+		    const struct ikev1_frag *f);
+/* The largest datagram payload (ISAKMP message) fragment_size allows to sa. */
+size_t ikev1_frag_max_dgram(const struct ikev1_engine *e, const struct ikev1_ike_sa *sa);
+/* True when a len-byte message to sa goes out in fragments. */
+bool ikev1_frag_wanted(const struct ikev1_engine *e, const struct ikev1_ike_sa *sa, size_t len);
+/* Send buf (borrowed, a whole ISAKMP message) as fragments. 0 or -errno. */
+int ikev1_frag_send(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const uint8_t *buf,
+		    size_t len);
+
+/* --- trap.c: trap policies and ACQUIRE --- */
+/* Install cfg's trap policies (nothing when they are in already). 0,
+ * -EINVAL (an address missing, logged), -EIO, -ENOMEM. */
+int ikev1_trap_install(struct ikev1_engine *e, const struct conn_cfg *conn,
+		       const struct child_cfg *cfg);
+/* Forget every trap; remove: take their policies out of the kernel too. */
+void ikev1_traps_free(struct ikev1_engine *e, bool remove);
+/* After a reload to cfg (borrowed): remove the traps whose child is gone
+ * or no longer traps (start_action / dpd_action), keep the others. */
+void ikev1_traps_sync(struct ikev1_engine *e, const struct oak_config *cfg);
+/* The reqid of a new IPsec SA of cfg: configured, else its trap's, else new. */
+uint32_t ikev1_child_reqid(struct ikev1_engine *e, const struct ike_sa *sa,
+			   const struct child_cfg *cfg);
+
 /* --- crypt.c: RFC 2409 appendix B --- */
 /* Encrypt chain (the payloads; padded here) with key and the IV in iv
  * (updated to the last ciphertext block) and build the whole message with
@@ -287,13 +324,23 @@ int ikev1_p2_iv(const struct ikev1_ike_sa *sa, uint32_t msgid, uint8_t *iv);
 /* --- payloads.c --- */
 /* Our ID payload for an identity (the address when it is %any). */
 void ikev1_id_for(const struct ident *cfg_id, const struct ip_addr *addr, struct ident *out);
-/* Vendor IDs we send: NAT-T, DPD, fragmentation, and what we recognise. */
-void ikev1_put_vids(struct ikev1_enc *enc);
+/* Vendor IDs we send: NAT-T, DPD, fragmentation (unless the connection
+ * says fragmentation = no), and what we recognise. */
+void ikev1_put_vids(const struct ikev1_ike_sa *sa, struct ikev1_enc *enc);
 void ikev1_note_vids(struct ikev1_ike_sa *sa, const struct ikev1_msg *m);
 /* NAT-D payloads (RFC 3947 3.2): HASH(CKY-I | CKY-R | IP | Port), first the
  * remote's, then ours. */
 void ikev1_put_natd(const struct ikev1_ike_sa *sa, struct ikev1_enc *enc);
 void ikev1_check_natd(struct ikev1_ike_sa *sa, const struct ikev1_msg *m);
+/* NAT-OA (RFC 3947 5.2): sent and read in Quick Mode for transport mode
+ * when a NAT was detected. */
+bool ikev1_natoa_wanted(const struct ikev1_ike_sa *sa, enum child_mode mode);
+/* NAT-OAi then NAT-OAr, as the Quick Mode initiator or responder. */
+void ikev1_put_natoa_pair(const struct ikev1_ike_sa *sa, bool qm_initiator, struct ikev1_enc *enc);
+/* The peer's original address from m's NAT-OA into *out (family 0 and
+ * false when it sent none or an unusable one; logged). */
+bool ikev1_note_natoa(const struct ikev1_ike_sa *sa, const struct ikev1_msg *m, bool qm_initiator,
+		      struct ip_addr *out);
 /* The HASH payload body of an encrypted chain: prf(SKEYID_a, M-ID | rest). */
 /* A protected Informational (RFC 2409 5.7) with one N or D payload (already
  * encoded as a bare chain in pl/pl_len, first payload type first). */
@@ -367,6 +414,8 @@ void ikev1_child_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct c
 		       enum timer_kind kind, uint64_t now);
 /* The Quick Mode ikev1_qm_start began last. */
 struct ikev1_qm *ikev1_qm_last(struct ikev1_ike_sa *sa);
+/* Clear every Quick Mode slot of sa and free them. */
+void ikev1_qm_release(struct ikev1_ike_sa *sa);
 /* Remove a CHILD SA from the kernel, the table and its SA. */
 void ikev1_child_destroy(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct child_sa *c);
 

@@ -240,10 +240,67 @@ void ikev1_info_recv(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ike
 
 /* --- dead peer detection (RFC 3706) --- */
 
+/* The children's configs of sa (in the engine's current config, by name)
+ * whose dpd_action is `action`, each once. */
+static size_t dpd_children(struct ikev1_engine *e, const struct ikev1_ike_sa *sa,
+			   enum start_action action, const struct child_cfg **out)
+{
+	const struct conn_cfg *conn =
+		e->config && sa->sa.conn ? oak_config_conn(e->config, sa->sa.conn->name) : NULL;
+	const struct child_sa *c;
+	size_t n = 0, i;
+
+	for (c = sa->sa.children; conn && c && n < IKEV1_MAX_QM; c = c->next) {
+		const struct child_cfg *cfg = c->cfg ? conn_cfg_child(conn, c->cfg->name) : NULL;
+
+		if (!cfg || cfg->dpd_action != action)
+			continue;
+		for (i = 0; i < n && out[i] != cfg; i++)
+			;
+		if (i == n)
+			out[n++] = cfg;
+	}
+	return n;
+}
+
+/* RFC 3706 leaves the action to the implementation; as strongSwan, each
+ * child's dpd_action: clear (the IPsec SAs go with the ISAKMP SA), restart
+ * (a new Main Mode, then a Quick Mode for each such child) or trap (trap
+ * policies: the next packet for the peer starts it again). */
+static void dpd_dead(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now)
+{
+	const struct child_cfg *restart[IKEV1_MAX_QM], *trap[IKEV1_MAX_QM];
+	size_t nrestart = dpd_children(e, sa, START_START, restart);
+	size_t ntrap = dpd_children(e, sa, START_TRAP, trap), i;
+	const struct conn_cfg *conn =
+		ntrap || nrestart ? oak_config_conn(e->config, sa->sa.conn->name) : NULL;
+	struct ikev1_ike_sa *fresh;
+	uint32_t serial = 0;
+
+	ikev1_sa_delete(e, sa, "dead peer detection");
+	for (i = 0; i < ntrap; i++)
+		ikev1_trap_install(e, conn, trap[i]);
+	if (!nrestart)
+		return;
+	log_notice(SUB_IKE, "%s: dpd_action = restart for %zu child%s", conn->name, nrestart,
+		   nrestart == 1 ? "" : "ren");
+	/* a Quick Mode on another ISAKMP SA of the connection when there is
+	 * one, else a new Main Mode that then runs a Quick Mode for each */
+	if (ikev1_initiate(e, conn->name, restart[0]->name, now, &serial) < 0 ||
+	    !(fresh = ikev1_sa_by_serial(e, serial)))
+		return;
+	for (i = 1; i < nrestart; i++)
+		if (fresh->sa.state == IKE_SA_STATE_ESTABLISHED)
+			ikev1_initiate(e, conn->name, restart[i]->name, now, NULL);
+		else
+			fresh->want_more[fresh->nwant_more++] = restart[i];
+}
+
 /* Every dpd_delay: when nothing came from the peer since the last look,
  * R-U-THERE; when one is unanswered for dpd_timeout (strongSwan's default
- * 150 s), the peer is dead and the SA with its IPsec SAs goes (action
- * clear). Only with a peer that sent the DPD vendor ID. */
+ * 150 s), the peer is dead: the SA with its IPsec SAs goes, and what each
+ * child's dpd_action says follows (dpd_dead). Only with a peer that sent
+ * the DPD vendor ID. */
 void ikev1_dpd_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now)
 {
 	const struct conn_cfg *c = sa->sa.conn;
@@ -255,12 +312,15 @@ void ikev1_dpd_timer(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t n
 
 	if (sa->sa.state != IKE_SA_STATE_ESTABLISHED || !delay)
 		return;
+	/* RFC 3706 5.3: IPsec traffic from the peer shows it alive */
+	if (now - sa->last_heard >= delay && child_kernel_peer_sent(e->env.kernel, &sa->sa))
+		sa->last_heard = now;
 	if (sa->dpd_sent && sa->last_heard < sa->dpd_sent && now >= sa->dpd_sent + timeout) {
 		log_notice(SUB_IKE,
 			   "ISAKMP SA #%u (%s): no answer to R-U-THERE for %llu s: the "
 			   "peer is dead",
 			   sa->sa.serial, c->name, (unsigned long long)(timeout / 1000));
-		ikev1_sa_delete(e, sa, "dead peer detection");
+		dpd_dead(e, sa, now);
 		return;
 	}
 	if (now - sa->last_heard >= delay && !sa->dpd_sent) {

@@ -34,15 +34,20 @@ void ikev1_id_for(const struct ident *cfg_id, const struct ip_addr *addr, struct
  * look for it to enable their extensions; we announce what we implement. */
 static const uint8_t ms_version[4] = {0, 0, 0, 9};
 
-void ikev1_put_vids(struct ikev1_enc *enc)
+void ikev1_put_vids(const struct ikev1_ike_sa *sa, struct ikev1_enc *enc)
 {
+	const struct conn_cfg *c = sa->sa.conn;
+
 	uint8_t ms[20];
 
 	memcpy(ms, ikev1_vid_ms_nt5, 16);
 	memcpy(ms + 16, ms_version, 4);
 	ikev1_put_data(enc, ISAKMP_NP_VID, (struct span){ikev1_vid_rfc3947, 16});
 	ikev1_put_data(enc, ISAKMP_NP_VID, (struct span){ikev1_vid_dpd, 16});
-	ikev1_put_data(enc, ISAKMP_NP_VID, (struct span){ikev1_vid_fragmentation, 16});
+	/* fragmentation = no: we do not offer it (accept: we take fragments
+	 * but send whole messages, frag.c) */
+	if (!c || c->fragmentation != FRAG_NO)
+		ikev1_put_data(enc, ISAKMP_NP_VID, (struct span){ikev1_vid_fragmentation, 16});
 	ikev1_put_data(enc, ISAKMP_NP_VID, (struct span){ms, sizeof(ms)});
 }
 
@@ -245,4 +250,64 @@ void ikev1_send_clear_notify(struct ikev1_engine *e, const struct ikev1_rx *rx,
 	if (ikev1_enc_end(&enc) == 0 && n && n->send)
 		n->send(n->ctx, &rx->local, &rx->remote, bld_data(&b), bld_off(&b));
 	bld_free(&b);
+}
+
+/* --- NAT-OA (RFC 3947 5.2) --- */
+
+bool ikev1_natoa_wanted(const struct ikev1_ike_sa *sa, enum child_mode mode)
+{
+	/* transport mode behind a NAT only: "For tunnel mode, both ends SHOULD
+	 * NOT send original addresses" */
+	return mode == CHILD_MODE_TRANSPORT && (sa->sa.nat_local || sa->sa.nat_remote);
+}
+
+static void put_one_natoa(struct ikev1_enc *enc, const struct ip_addr *a)
+{
+	bool v6 = a->family == AF_INET6;
+
+	ikev1_put_natoa(
+		enc, ISAKMP_NP_NATOA,
+		&(struct ikev1_natoa){.id_type = v6 ? IPSEC_ID_IPV6_ADDR : IPSEC_ID_IPV4_ADDR,
+				      .addr = {a->a, v6 ? 16 : 4}});
+}
+
+void ikev1_put_natoa_pair(const struct ikev1_ike_sa *sa, bool qm_initiator, struct ikev1_enc *enc)
+{
+	/* the Quick Mode initiator's own address first, then the responder's;
+	 * each side's own is its local address, the other's as it sees it */
+	const struct ip_addr *mine = &sa->sa.local.addr, *peer = &sa->sa.remote.addr;
+
+	put_one_natoa(enc, qm_initiator ? mine : peer);
+	put_one_natoa(enc, qm_initiator ? peer : mine);
+}
+
+bool ikev1_note_natoa(const struct ikev1_ike_sa *sa, const struct ikev1_msg *m, bool qm_initiator,
+		      struct ip_addr *out)
+{
+	/* the peer's own address is NAT-OAr when we initiated the Quick Mode,
+	 * NAT-OAi when it did */
+	const struct ikev1_payload *p = ikev1_msg_get(m, ISAKMP_NP_NATOA, qm_initiator ? 1 : 0);
+	char a[IP_ADDR_STRLEN];
+	struct ip_addr oa;
+
+	memset(out, 0, sizeof(*out));
+	if (!p)
+		return false;
+	memset(&oa, 0, sizeof(oa));
+	if (p->u.natoa.id_type == IPSEC_ID_IPV4_ADDR && p->u.natoa.addr.len == 4)
+		oa.family = AF_INET;
+	else if (p->u.natoa.id_type == IPSEC_ID_IPV6_ADDR && p->u.natoa.addr.len == 16)
+		oa.family = AF_INET6;
+	else {
+		log_notice(SUB_IKE,
+			   "ISAKMP SA #%u: NAT-OA of ID type %u with %zu address bytes ignored "
+			   "(expected IPv4 with 4 or IPv6 with 16)",
+			   sa->sa.serial, p->u.natoa.id_type, p->u.natoa.addr.len);
+		return false;
+	}
+	memcpy(oa.a, p->u.natoa.addr.p, p->u.natoa.addr.len);
+	*out = oa;
+	log_info(SUB_IKE, "ISAKMP SA #%u: NAT-OA: the peer's original address is %s", sa->sa.serial,
+		 ip_addr_fmt(&oa, a, sizeof(a)));
+	return true;
 }

@@ -588,7 +588,7 @@ static int send_mm1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t no
 		bld_free(&b);
 		return r;
 	}
-	ikev1_put_vids(&enc);
+	ikev1_put_vids(sa, &enc);
 	sa->p1 = P1_MM_I1;
 	return send_clear(e, sa, &enc, &b, true, now);
 }
@@ -612,7 +612,7 @@ static int send_am1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t no
 	ikev1_put_data(&enc, ISAKMP_NP_NONCE, (struct span){sa->ni, sa->ni_len});
 	put_own_id(sa, &enc);
 	ikev1_put_certreq(sa, &enc);
-	ikev1_put_vids(&enc);
+	ikev1_put_vids(sa, &enc);
 	sa->p1 = P1_AM_I1;
 	return send_clear(e, sa, &enc, &b, true, now);
 }
@@ -771,7 +771,7 @@ static void responder_reply_mm2(struct ikev1_engine *e, struct ikev1_ike_sa *sa,
 	bld_init(&b, 65535);
 	ikev1_enc_begin(&enc, &b, &h);
 	put_choice(&enc, raw);
-	ikev1_put_vids(&enc);
+	ikev1_put_vids(sa, &enc);
 	sa->p1 = P1_MM_R1;
 	send_clear(e, sa, &enc, &b, false, now);
 }
@@ -1227,7 +1227,7 @@ static void am_r_msg1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 		return;
 	}
 	ikev1_put_certreq(sa, &enc);
-	ikev1_put_vids(&enc);
+	ikev1_put_vids(sa, &enc);
 	if (sa->vids.natt)
 		ikev1_put_natd(sa, &enc);
 	sa->p1 = P1_AM_R1;
@@ -1417,12 +1417,12 @@ void ikev1_p1_established(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint6
 		sa->want_child = NULL;
 		ikev1_qm_start(e, sa, c, now);
 	}
+	while (sa->nwant_more && sa->sa.state == IKE_SA_STATE_ESTABLISHED)
+		ikev1_qm_start(e, sa, sa->want_more[--sa->nwant_more], now);
 }
 
 void ikev1_p1_free(struct ikev1_ike_sa *sa)
 {
-	size_t i;
-
 	ikev1_kex_clear(&sa->dh);
 	ikev1_keys_free(&sa->keys);
 	ikev1_buf_clear(&sa->last_tx);
@@ -1433,8 +1433,7 @@ void ikev1_p1_free(struct ikev1_ike_sa *sa)
 	free(sa->idi_b);
 	free(sa->idr_b);
 	free(sa->peer_certreq);
-	for (i = 0; i < IKEV1_MAX_QM; i++)
-		ikev1_qm_clear(&sa->qm[i]);
+	ikev1_qm_release(sa);
 	ikev1_auth_free(sa);
 	ikev1_frags_free(sa);
 	if (sa->certs)

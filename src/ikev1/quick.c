@@ -337,6 +337,8 @@ static int qm_slot(struct ikev1_ike_sa *sa)
 {
 	int i, done = -1;
 
+	if (!sa->qm && !(sa->qm = calloc(IKEV1_MAX_QM, sizeof(*sa->qm))))
+		return -1;
 	for (i = 0; i < IKEV1_MAX_QM; i++) {
 		if (!sa->qm[i].used)
 			return i;
@@ -353,7 +355,7 @@ static struct ikev1_qm *qm_by_msgid(struct ikev1_ike_sa *sa, uint32_t msgid)
 {
 	int i;
 
-	for (i = 0; i < IKEV1_MAX_QM; i++)
+	for (i = 0; sa->qm && i < IKEV1_MAX_QM; i++)
 		if (sa->qm[i].used && sa->qm[i].msgid == msgid)
 			return &sa->qm[i];
 	return NULL;
@@ -525,6 +527,8 @@ static int send_qm1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev
 	if (q->group)
 		ikev1_put_data(&enc, ISAKMP_NP_KE, (struct span){q->dh.pub, q->dh.group->pub_len});
 	put_ids(&enc, &c->local_ts[0], &c->remote_ts[0]);
+	if (ikev1_natoa_wanted(sa, c->mode))
+		ikev1_put_natoa_pair(sa, true, &enc);
 	r = ikev1_enc_end(&enc);
 	bld_init(&b, 65535);
 	if (r == 0)
@@ -576,7 +580,7 @@ int ikev1_qm_start(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const struct
 	c->initiator = true;
 	c->protocol = child->nah ? PROPOSAL_PROTO_AH : PROPOSAL_PROTO_ESP;
 	c->mode = child->mode;
-	c->reqid = child->reqid ? child->reqid : ikev1_new_reqid(e);
+	c->reqid = ikev1_child_reqid(e, &sa->sa, child);
 	child_ts(sa, child, &c->local_ts[0], &c->remote_ts[0]);
 	c->nlocal_ts = c->nremote_ts = 1;
 	ike_sa_add_child(&sa->sa, c);
@@ -734,8 +738,13 @@ static int qm_install(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 	if (r == 0) {
 		struct kernel_lifetime life = qm_kernel_life(c->cfg, q);
 
-		r = child_kernel_install_life(e->env.kernel, &sa->sa, c, nat(sa), ei, ii, eo, io,
-					      &life);
+		if (nat(sa))
+			r = child_kernel_install_natoa(
+				e->env.kernel, &sa->sa, c, q->peer_oa.family ? &q->peer_oa : NULL,
+				(const struct secret *const[4]){ei, ii, eo, io}, &life);
+		else
+			r = child_kernel_install_life(e->env.kernel, &sa->sa, c, false, ei, ii, eo,
+						      io, &life);
 	}
 	secret_free(ei);
 	secret_free(ii);
@@ -889,6 +898,8 @@ static void qm_i_msg2(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 			return;
 		}
 		note_responder_lifetime(q, rx->msg);
+		if (ikev1_natoa_wanted(sa, c->mode))
+			ikev1_note_natoa(sa, rx->msg, true, &q->peer_oa);
 		q->deadline = UINT64_MAX;
 		ikev1_buf_set(&q->last_rx, rx->buf, rx->len);
 		if (q->group) {
@@ -1064,6 +1075,8 @@ static int send_qm2(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev
 		ikev1_put_data(&enc, ISAKMP_NP_KE, (struct span){q->dh.pub, q->dh.group->pub_len});
 	if (ids)
 		put_ids(&enc, &c->remote_ts[0], &c->local_ts[0]);
+	if (ikev1_natoa_wanted(sa, c->mode))
+		ikev1_put_natoa_pair(sa, false, &enc);
 	if ((x->life_s && x->life_s > qm_life_s(c->cfg)) ||
 	    (x->life_kb && x->life_kb > qm_life_kb(c->cfg)))
 		put_responder_lifetime(&enc, x, c->cfg, spi);
@@ -1155,7 +1168,7 @@ static void qm_r_msg1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 		   x.encap == IPSEC_ENCAP_UDP_TRANSPORT_DRAFT)
 			  ? CHILD_MODE_TRANSPORT
 			  : CHILD_MODE_TUNNEL;
-	c->reqid = cfg->reqid ? cfg->reqid : ikev1_new_reqid(e);
+	c->reqid = ikev1_child_reqid(e, &sa->sa, cfg);
 	c->local_ts[0] = cr;
 	c->remote_ts[0] = ci;
 	c->nlocal_ts = c->nremote_ts = 1;
@@ -1165,6 +1178,8 @@ static void qm_r_msg1(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 	ike_sa_add_child(&sa->sa, c);
 	sa_table_add_child(&e->table, c);
 	q->child_serial = c->serial;
+	if (ikev1_natoa_wanted(sa, c->mode))
+		ikev1_note_natoa(sa, rx->msg, false, &q->peer_oa);
 	q->life_s = x.life_s && x.life_s < qm_life_s(cfg) ? x.life_s : qm_life_s(cfg);
 	q->life_kb = x.life_kb && x.life_kb < qm_life_kb(cfg) ? x.life_kb : qm_life_kb(cfg);
 	if (k->alloc_spi(k->ctx, child_kernel_ipproto(c->protocol), &sa->sa.remote.addr,
@@ -1268,7 +1283,7 @@ void ikev1_qm_refused(struct ikev1_engine *e, struct ikev1_ike_sa *sa, const str
 
 	/* the notify names our SPI of the Quick Mode it refuses (RFC 2408
 	 * 3.14); without one, every Quick Mode we wait on is refused */
-	for (i = 0; i < IKEV1_MAX_QM; i++) {
+	for (i = 0; sa->qm && i < IKEV1_MAX_QM; i++) {
 		struct ikev1_qm *q = &sa->qm[i];
 		struct child_sa *c;
 
@@ -1354,9 +1369,10 @@ void ikev1_qm_recv(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ikev1
 void ikev1_qm_timers(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t now)
 {
 	const struct daemon_cfg *d = ikev1_daemon_cfg(e);
+	bool any = false;
 	int i;
 
-	for (i = 0; i < IKEV1_MAX_QM; i++) {
+	for (i = 0; sa->qm && i < IKEV1_MAX_QM; i++) {
 		struct ikev1_qm *q = &sa->qm[i];
 
 		if (!q->used)
@@ -1365,6 +1381,7 @@ void ikev1_qm_timers(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t n
 			ikev1_qm_clear(q);
 			continue;
 		}
+		any = true;
 		if (q->deadline > now || !q->last_tx.p)
 			continue;
 		if (++q->tries >= d->retransmit_tries) {
@@ -1374,6 +1391,17 @@ void ikev1_qm_timers(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t n
 		ikev1_send(e, sa, q->last_tx.p, q->last_tx.len);
 		q->deadline = now + ikev1_retransmit_delay(e, q->tries + (q->initiator ? 0 : 1));
 	}
+	if (sa->qm && !any) /* every Quick Mode is over: the slots go */
+		ikev1_qm_release(sa);
+}
+
+void ikev1_qm_release(struct ikev1_ike_sa *sa)
+{
+	for (int i = 0; sa->qm && i < IKEV1_MAX_QM; i++)
+		ikev1_qm_clear(&sa->qm[i]);
+	free(sa->qm);
+	sa->qm = NULL;
+	sa->qm_last = NULL;
 }
 
 uint64_t ikev1_qm_next(const struct ikev1_ike_sa *sa)
@@ -1381,7 +1409,7 @@ uint64_t ikev1_qm_next(const struct ikev1_ike_sa *sa)
 	uint64_t next = UINT64_MAX;
 	int i;
 
-	for (i = 0; i < IKEV1_MAX_QM; i++) {
+	for (i = 0; sa->qm && i < IKEV1_MAX_QM; i++) {
 		const struct ikev1_qm *q = &sa->qm[i];
 
 		if (!q->used)

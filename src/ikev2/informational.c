@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ike/child_kernel.h"
 #include "ikev2/exchange.h"
 #include "lib/log.h"
 
@@ -161,6 +162,9 @@ void ikev2_dpd_timer(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t n
 	    sa->sa.state != IKE_SA_STATE_ESTABLISHED)
 		return;
 	delay = (uint64_t)sa->sa.conn->dpd_delay * 1000;
+	/* ESP from the peer is as good as an IKE message: no liveness check */
+	if (now - sa->last_rx >= delay && child_kernel_peer_sent(e->env.kernel, &sa->sa))
+		sa->last_rx = now;
 	if (now - sa->last_rx >= delay && !sa->out_active) {
 		struct ikev2_task t = {.kind = IKEV2_TASK_DPD};
 

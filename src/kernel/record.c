@@ -267,7 +267,7 @@ static json_t *lifetime_json(const struct kernel_lifetime *l)
 /* add_sa: op time conn child ike_serial child_serial dir proto spi src dst
  * mode reqid update encr encr_key_bits integ integ_trunc_bits icv_bits
  * ikev2_encr ikev2_integ esn replay_window life{soft_/hard_ bytes, packets,
- * seconds} encap (null or {sport,dport}) sel_src sel_dst [encr_key
+ * seconds} encap (null or {sport,dport[,oa]}) sel_src sel_dst [encr_key
  * integ_key]. Absent algorithms and selectors are null. */
 static int record_add_sa(void *ctx, const struct kernel_sa *sa)
 {
@@ -298,11 +298,14 @@ static int record_add_sa(void *ctx, const struct kernel_sa *sa)
 	json_object_set_new(o, "esn", json_boolean(sa->esn));
 	set_uint(o, "replay_window", sa->replay_window);
 	json_object_set_new(o, "life", lifetime_json(&sa->life));
-	if (sa->encap_sport || sa->encap_dport)
-		json_object_set_new(o, "encap",
-				    json_pack("{s:i,s:i}", "sport", (int)sa->encap_sport, "dport",
-					      (int)sa->encap_dport));
-	else
+	if (sa->encap_sport || sa->encap_dport) {
+		json_t *e = json_pack("{s:i,s:i}", "sport", (int)sa->encap_sport, "dport",
+				      (int)sa->encap_dport);
+
+		if (e && sa->encap_oa.family)
+			set_addr(e, "oa", &sa->encap_oa); /* RFC 3947 5.2 NAT-OA */
+		json_object_set_new(o, "encap", e);
+	} else
 		json_object_set_new(o, "encap", json_null());
 	set_ts(o, "sel_src", &sa->sel_src);
 	set_ts(o, "sel_dst", &sa->sel_dst);

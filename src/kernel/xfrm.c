@@ -423,6 +423,8 @@ static int sa_encap(struct nlmsghdr *nlh, const struct kernel_sa *sa)
 	e->encap_type = UDP_ENCAP_ESPINUDP;
 	e->encap_sport = htons(sa->inbound ? sa->encap_dport : sa->encap_sport);
 	e->encap_dport = htons(sa->inbound ? sa->encap_sport : sa->encap_dport);
+	if (sa->encap_oa.family)
+		xfrm_addr_to(&e->encap_oa, &sa->encap_oa);
 	return 0;
 }
 
@@ -555,6 +557,41 @@ static int xfrm_del_sa(void *ctx, uint8_t proto, uint32_t spi, const struct ip_a
 	return 0;
 }
 
+static int use_reply(const struct nlmsghdr *nlh, void *data)
+{
+	struct kernel_sa_use *use = data;
+	struct xfrm_usersa_info p;
+
+	if (nlh->nlmsg_type == XFRM_MSG_NEWSA && xfrm_payload(nlh, &p, sizeof(p)))
+		*use = (struct kernel_sa_use){.bytes = p.curlft.bytes,
+					      .packets = p.curlft.packets,
+					      .first_use = p.curlft.use_time};
+	return MNL_CB_OK;
+}
+
+/* XFRM_MSG_GETSA: the kernel's counters of one SA. Not logged as a failure
+ * when the SA is gone (it may have expired a moment ago). */
+static int xfrm_query_sa(void *ctx, uint8_t proto, uint32_t spi, const struct ip_addr *dst,
+			 struct kernel_sa_use *use)
+{
+	struct xfrm_backend *x = ctx;
+	char buf[256] __attribute__((aligned(8)));
+	char what[200];
+	struct nlmsghdr *nlh = msg_new(buf, XFRM_MSG_GETSA, NLM_F_ACK);
+	struct xfrm_usersa_id *id = mnl_nlmsg_put_extra_header(nlh, sizeof(*id));
+	int rc;
+
+	*use = (struct kernel_sa_use){0};
+	sa_id_set(id, proto, spi, dst);
+	rc = xfrm_talk(x, nlh, use_reply, use);
+	if (rc == -ESRCH)
+		return rc;
+	if (rc < 0)
+		return xfrm_fail(x, rc,
+				 sa_what(what, sizeof(what), "query", proto, spi, NULL, dst));
+	return 0;
+}
+
 /* ---- policies ---- */
 
 uint32_t xfrm_policy_owner(const struct xfrm_backend *x, const struct kernel_policy *p)
@@ -656,6 +693,7 @@ void xfrm_kernel_ops(struct xfrm_backend *x, struct kernel_ops *ops)
 	ops->expire_events = true;
 	ops->add_sa = xfrm_add_sa;
 	ops->del_sa = xfrm_del_sa;
+	ops->query_sa = xfrm_query_sa;
 	ops->add_policy = xfrm_add_policy;
 	ops->del_policy = xfrm_del_policy;
 }

@@ -60,7 +60,11 @@ struct kernel_sa {
 	uint32_t replay_window;
 	struct kernel_lifetime life;
 	uint16_t encap_sport, encap_dport; /* UDP encapsulation (NAT-T), 0 = none */
-	struct ts sel_src, sel_dst;	   /* selectors (transport mode) */
+	/* with encapsulation in transport mode: the peer's original address
+	 * (RFC 3947 5.2 NAT-OA) for the TCP/UDP checksum fix-up (RFC 3948
+	 * 3.1.2); family 0 = not known (XFRM's encap_oa) */
+	struct ip_addr encap_oa;
+	struct ts sel_src, sel_dst; /* selectors (transport mode) */
 	/* who asked, for the record and events */
 	uint32_t ike_serial, child_serial;
 	const char *conn_name, *child_name;
@@ -80,6 +84,12 @@ struct kernel_policy {
 	const char *conn_name, *child_name;
 };
 
+/* What the kernel counted on one SA (XFRM's current lifetime). */
+struct kernel_sa_use {
+	uint64_t bytes, packets;
+	uint64_t first_use; /* wall-clock seconds of the first packet, 0: none yet */
+};
+
 struct kernel_ops {
 	void *ctx;
 	/* Reserve an inbound SPI (XFRM_MSG_ALLOCSPI); the backend may pick it itself. */
@@ -89,6 +99,11 @@ struct kernel_ops {
 	int (*del_sa)(void *ctx, uint8_t proto, uint32_t spi, const struct ip_addr *dst);
 	int (*add_policy)(void *ctx, const struct kernel_policy *p);
 	int (*del_policy)(void *ctx, const struct kernel_policy *p);
+	/* Read an SA's counters (XFRM_MSG_GETSA): for `list-sas` and for dead
+	 * peer detection, which only asks a peer that sent nothing. NULL, or
+	 * -EOPNOTSUPP, when the backend cannot tell. */
+	int (*query_sa)(void *ctx, uint8_t proto, uint32_t spi, const struct ip_addr *dst,
+			struct kernel_sa_use *use);
 	/* The backend reports an SA's soft and hard expiry (XFRM EXPIRE) to the
 	 * engine (ikev2_kernel_expire): the engines then leave the CHILD SA's
 	 * rekey time to the kernel, as strongSwan does, so the rekey starts from

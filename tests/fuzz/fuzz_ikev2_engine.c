@@ -129,8 +129,11 @@ static struct oak_config *config(void)
 }
 
 static const struct net_ops net = {NULL, f_send, NULL};
-static const struct kernel_ops kernel = {NULL,	   f_alloc_spi, f_add_sa, f_del_sa,
-					 f_policy, f_policy,	false};
+static const struct kernel_ops kernel = {.alloc_spi = f_alloc_spi,
+					 .add_sa = f_add_sa,
+					 .del_sa = f_del_sa,
+					 .add_policy = f_policy,
+					 .del_policy = f_policy};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

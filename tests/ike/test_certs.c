@@ -737,6 +737,68 @@ static void shared_between_threads(void **state)
 	certs_store_unref(s);
 }
 
+/* A chain validated once is found in the store's cache the next time (no
+ * signature checked) with the same result; the cache never lets through
+ * what a full check refuses: a certificate outside its validity period, a
+ * changed byte, another chain; and a new store starts empty. */
+static void cache_of_validated_chains(void **state)
+{
+	struct certs_store *s = root_only(), *s2;
+	const char *ecdsa[] = {"ecdsa", "int"}, *rsa[] = {"rsa", "int"};
+	struct file ee = vec_file("wire/ecdsa.der"), in = vec_file("wire/int.der");
+	struct span chain[2] = {{ee.p, ee.len}, {in.p, in.len}};
+	uint8_t root[CERTS_KEYID_LEN], inter[CERTS_KEYID_LEN];
+	char why[CERTS_WHY_LEN];
+	struct cert_result r;
+	uint64_t hits, misses;
+
+	(void)state;
+	certreq_hash("root", root);
+	certreq_hash("int", inter);
+	assert_int_equal(validate(s, ecdsa, 2, NOW, &r, why), 0);
+	cert_result_clear(&r);
+	certs_store_cache_stats(s, &hits, &misses);
+	assert_int_equal(hits, 0);
+	assert_int_equal(misses, 1);
+	/* again: from the cache, the same result */
+	assert_int_equal(validate(s, ecdsa, 2, NOW + 3600, &r, why), 0);
+	certs_store_cache_stats(s, &hits, &misses);
+	assert_int_equal(hits, 1);
+	assert_dn(&r.subject, "C=CH, O=oak, CN=ecdsa.oak.test");
+	assert_dn(&r.anchor, "CN=oak Root CA");
+	assert_int_equal(r.nca, 2);
+	th_assert_bytes(r.ca_keyids[0], CERTS_KEYID_LEN, inter, sizeof(inter), "intermediate");
+	th_assert_bytes(r.ca_keyids[1], CERTS_KEYID_LEN, root, sizeof(root), "root");
+	assert_key_pair(r.pubkey, "private/ecdsa.key", SIG_ECDSA_SHA256);
+	cert_result_clear(&r);
+	/* after every certificate's notAfter (2045-01-01), before notBefore (2025) */
+	assert_int_equal(validate(s, ecdsa, 2, 2366841601ull, &r, why), -EPERM);
+	assert_non_null(strstr(why, "expired"));
+	assert_int_equal(validate(s, ecdsa, 2, 1735689599ull, &r, why), -EPERM);
+	assert_non_null(strstr(why, "not valid before"));
+	/* one byte of the signature changed: not the cached chain, and refused */
+	ee.p[ee.len - 1] ^= 0x01;
+	assert_int_equal(certs_validate(s, chain, 2, NOW, &r, why, sizeof(why)), -EPERM);
+	ee.p[ee.len - 1] ^= 0x01;
+	/* another chain is validated in full */
+	certs_store_cache_stats(s, &hits, &misses);
+	assert_int_equal(validate(s, rsa, 2, NOW, &r, why), 0);
+	cert_result_clear(&r);
+	certs_store_cache_stats(s, &hits, &misses);
+	assert_int_equal(hits, 1);
+	/* a reload's store knows nothing yet */
+	s2 = root_only();
+	assert_int_equal(certs_validate(s2, chain, 2, NOW, &r, why, sizeof(why)), 0);
+	cert_result_clear(&r);
+	certs_store_cache_stats(s2, &hits, &misses);
+	assert_int_equal(hits, 0);
+	assert_int_equal(misses, 1);
+	free(ee.p);
+	free(in.p);
+	certs_store_unref(s2);
+	certs_store_unref(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -761,6 +823,7 @@ int main(void)
 		cmocka_unit_test(store_from_memory_der),
 		cmocka_unit_test(rsa4096_chain),
 		cmocka_unit_test(shared_between_threads),
+		cmocka_unit_test(cache_of_validated_chains),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

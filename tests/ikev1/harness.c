@@ -117,6 +117,9 @@ static int k_add_sa(void *ctx, const struct kernel_sa *sa)
 	k->trunc_bits = sa->integ_trunc_bits;
 	k->life_time = sa->life.hard_seconds;
 	k->life_bytes = sa->life.hard_bytes;
+	k->encap_sport = sa->encap_sport;
+	k->encap_dport = sa->encap_dport;
+	k->encap_oa = sa->encap_oa;
 	p->k.added++;
 	return 0;
 }
@@ -139,9 +142,28 @@ static int k_del_sa(void *ctx, uint8_t proto, uint32_t spi, const struct ip_addr
 	return -ENOENT;
 }
 
+/* Every inbound SA there has counted k.packets_in packets; the rest none. */
+static int k_query_sa(void *ctx, uint8_t proto, uint32_t spi, const struct ip_addr *dst,
+		      struct kernel_sa_use *use)
+{
+	struct h_peer *p = ctx;
+	size_t i;
+
+	for (i = 0; i < p->k.nsas; i++)
+		if (p->k.sas[i].proto == proto && p->k.sas[i].spi == spi &&
+		    ip_addr_eq(&p->k.sas[i].dst, dst)) {
+			*use = (struct kernel_sa_use){
+				.packets = p->k.sas[i].inbound ? p->k.packets_in : 0};
+			return 0;
+		}
+	return -ESRCH;
+}
+
 static bool pol_eq(const struct kernel_policy *a, const struct kernel_policy *b)
 {
-	return a->dir == b->dir && ts_eq(&a->src, &b->src) && ts_eq(&a->dst, &b->dst);
+	/* a trap and the IPsec SA's policy of one selector are two (kernel/xfrm.h) */
+	return a->dir == b->dir && a->trap == b->trap && ts_eq(&a->src, &b->src) &&
+	       ts_eq(&a->dst, &b->dst);
 }
 
 static int k_add_policy(void *ctx, const struct kernel_policy *pol)
@@ -270,21 +292,23 @@ static struct oak_config *peer_config(int idx, const struct h_opts *o)
 		     "    remote { auth = %s\n id = %s\n %s }\n"
 		     "    children {\n"
 		     "      net { local_ts = %s\n remote_ts = %s\n esp_proposals = %s\n"
-		     "            mode = %s }\n"
+		     "            mode = %s\n %s }\n"
 		     "      %s\n"
 		     "    }\n"
 		     "  }\n"
 		     "}\n"
-		     "secrets { ike-1 { secret = %s\n id-1 = %s\n id-2 = %s }\n %s }\n",
-		     pki[0], pki[1], pki[2], DEF(o->daemon, ""), DEF(o->version, "1"), me, other,
-		     DEF(o->ike, "aes128-sha256-modp2048"), DEF(o->conn_extra, ""),
-		     DEF(o->local_auth, DEF(o->auth, "psk")), DEF(o->local_id, my_id),
-		     DEF(o->extra_local, ""), DEF(o->remote_auth, DEF(o->auth, "psk")),
-		     DEF(o->remote_id, other_id), DEF(o->extra_remote, ""), DEF(o->local_ts, my_ts),
-		     DEF(o->remote_ts, other_ts), DEF(o->esp, "aes128-sha256"),
-		     DEF(o->mode, "tunnel"), DEF(o->children, ""),
-		     DEF(o->psk, "s3cret-pre-shared-key"), DEF(o->local_id, my_id),
-		     DEF(o->remote_id, other_id), DEF(o->secrets, "")) < 0)
+		     "secrets { ike-1 { secret = %s\n id-1 = %s\n id-2 = %s }\n %s }\n"
+		     "%s\n",
+		     pki[0], pki[1], pki[2], DEF(o->daemon, ""), DEF(o->version, "1"), me,
+		     DEF(o->remote_addrs, other), DEF(o->ike, "aes128-sha256-modp2048"),
+		     DEF(o->conn_extra, ""), DEF(o->local_auth, DEF(o->auth, "psk")),
+		     DEF(o->local_id, my_id), DEF(o->extra_local, ""),
+		     DEF(o->remote_auth, DEF(o->auth, "psk")), DEF(o->remote_id, other_id),
+		     DEF(o->extra_remote, ""), DEF(o->local_ts, my_ts), DEF(o->remote_ts, other_ts),
+		     DEF(o->esp, "aes128-sha256"), DEF(o->mode, "tunnel"), DEF(o->child_extra, ""),
+		     DEF(o->children, ""), DEF(o->psk, "s3cret-pre-shared-key"),
+		     DEF(o->local_id, my_id), DEF(o->remote_id, other_id), DEF(o->secrets, ""),
+		     DEF(o->authorities, "")) < 0)
 		fail();
 	c = h_config_text(text);
 	free(text);
@@ -332,8 +356,13 @@ void h_init(struct h_world *w, const struct h_opts *moon, const struct h_opts *s
 		ip_addr_parse(i == 0 ? "192.0.2.1" : "192.0.2.2", &p->ep.addr);
 		p->ep.port = 500;
 		p->net = (struct net_ops){p, h_send, NULL};
-		p->kops = (struct kernel_ops){
-			p, k_alloc_spi, k_add_sa, k_del_sa, k_add_policy, k_del_policy, false};
+		p->kops = (struct kernel_ops){.ctx = p,
+					      .alloc_spi = k_alloc_spi,
+					      .add_sa = k_add_sa,
+					      .del_sa = k_del_sa,
+					      .add_policy = k_add_policy,
+					      .del_policy = k_del_policy,
+					      .query_sa = k_query_sa};
 		p->k.next_spi = i == 0 ? 0xc1000001u : 0xc2000001u;
 		p->cfg = peer_config(i, i == 0 ? moon : sun);
 		if (certs_store_load(p->cfg, &p->certs, why, sizeof(why)) < 0)
@@ -352,6 +381,15 @@ static void cancel_jobs(struct h_world *w)
 	for (k = 0; k < w->njobs; k++)
 		w->jobs[k].done(w->jobs[k].arg, -ECANCELED);
 	w->njobs = 0;
+}
+
+void h_reload(struct h_world *w, int i, const struct h_opts *o)
+{
+	struct h_peer *p = &w->p[i];
+
+	oak_config_unref(p->cfg);
+	p->cfg = peer_config(i, o);
+	ikev1_engine_set_config(p->e, p->cfg, w->now);
 }
 
 void h_restart(struct h_world *w, int i)
@@ -394,9 +432,29 @@ static struct h_peer *peer_at(struct h_world *w, const struct ip_addr *a)
 	int i;
 
 	for (i = 0; i < 2; i++)
-		if (ip_addr_eq(&w->p[i].ep.addr, a))
+		if (ip_addr_eq(&w->p[i].ep.addr, a) ||
+		    (w->nat_pub[i].family && ip_addr_eq(&w->nat_pub[i], a)))
 			return &w->p[i];
 	return NULL;
+}
+
+/* The NAPTs (harness.h) on datagram d; its receiver. */
+static struct h_peer *nat_route(struct h_world *w, struct h_dgram *d)
+{
+	struct h_peer *to = peer_at(w, &d->to.addr), *from = peer_at(w, &d->from.addr);
+
+	assert_non_null(to);
+	assert_non_null(from);
+	if (w->nat_pub[from->idx].family) {
+		d->from.addr = w->nat_pub[from->idx];
+		d->from.port = (uint16_t)(d->from.port + w->nat_shift[from->idx]);
+	}
+	if (w->nat_pub[to->idx].family && ip_addr_eq(&d->to.addr, &w->nat_pub[to->idx])) {
+		assert_true(d->to.port > w->nat_shift[to->idx]);
+		d->to.addr = to->ep.addr;
+		d->to.port = (uint16_t)(d->to.port - w->nat_shift[to->idx]);
+	}
+	return to;
 }
 
 uint8_t *h_take(struct h_world *w, size_t i, size_t *len)
@@ -439,9 +497,7 @@ bool h_step_one(struct h_world *w)
 	d = w->q[0];
 	memmove(&w->q[0], &w->q[1], (w->nq - 1) * sizeof(w->q[0]));
 	w->nq--;
-	to = peer_at(w, &d.to.addr);
-	assert_non_null(to);
-	assert_non_null(peer_at(w, &d.from.addr));
+	to = nat_route(w, &d);
 	ikev1_recv(to->e, &d.to, &d.from, d.buf, d.len, w->now);
 	free(d.buf);
 	return true;
@@ -456,8 +512,7 @@ static void deliver_first(struct h_world *w)
 	w->nq--;
 	size_t k;
 
-	to = peer_at(w, &d.to.addr);
-	assert_non_null(to);
+	to = nat_route(w, &d);
 	for (k = 0; k < w->njobs; k++)
 		if (w->jobs[k].owner == to->idx) {
 			w->raced++;

@@ -11,6 +11,12 @@
  *
  * Peer 0 is "moon" 192.0.2.1, peer 1 is "sun" 192.0.2.2; each test runs with
  * either as initiator (the `ini` index), the other is `res`.
+ *
+ * NAT: with w->nat_pub[i] set, peer i is behind a NAPT: its datagrams reach
+ * the other from nat_pub[i] with the source port + nat_shift[i] (500 ->
+ * 1500, 4500 -> 5500), and datagrams to nat_pub[i] reach peer i at its own
+ * address with the port shifted back. The queue holds datagrams as their
+ * sender sent them.
  */
 #ifndef OAK_TESTS_IKEV1_HARNESS_H
 #define OAK_TESTS_IKEV1_HARNESS_H
@@ -48,7 +54,9 @@ struct h_ksa {
 	uint8_t ekey[128], ikey[128];
 	size_t ekey_len, ikey_len;
 	unsigned icv_bits, trunc_bits;
-	uint64_t life_time, life_bytes; /* hard limits as handed to the kernel */
+	uint64_t life_time, life_bytes;	   /* hard limits as handed to the kernel */
+	uint16_t encap_sport, encap_dport; /* UDP encapsulation, 0: none */
+	struct ip_addr encap_oa;	   /* NAT-OA handed to the kernel, family 0: none */
 };
 
 struct h_kernel {
@@ -62,6 +70,7 @@ struct h_kernel {
 	unsigned pols_replaced;	 /* add_policy of an equal policy (XFRM: UPDPOLICY) */
 	unsigned added, deleted; /* add_sa / del_sa calls that succeeded */
 	unsigned errors;	 /* deletes of things that were not there */
+	uint64_t packets_in;	 /* query_sa's count for every inbound SA (ESP from the peer) */
 };
 
 /* One row of the IKEv1 key log (Wireshark's ikev1_decryption_table). */
@@ -106,7 +115,9 @@ struct h_world {
 	unsigned raced;	   /* h_run_eager: datagrams delivered to a peer whose job was pending */
 	uint64_t now;
 	uint64_t rng;
-	uint64_t wall; /* seconds since the epoch, for certificates (2030-01-01) */
+	uint64_t wall;		   /* seconds since the epoch, for certificates (2030-01-01) */
+	struct ip_addr nat_pub[2]; /* peer i behind a NAT with this public address */
+	uint16_t nat_shift[2];	   /* ... mapping its ports p -> p + shift */
 };
 
 /* What a peer's swanctl.conf says (NULL fields: the defaults below). */
@@ -122,13 +133,18 @@ struct h_opts {
 	const char *local_auth, *remote_auth;
 	const char *local_id, *remote_id; /* the FQDNs */
 	const char *extra_local, *extra_remote;
-	const char *conn_extra; /* lines in the connection: aggressive = yes ... */
-	const char *children;	/* extra child sections, verbatim */
-	const char *daemon;	/* daemon section body, verbatim */
-	const char *secrets;	/* extra secrets body */
+	const char *conn_extra;	  /* lines in the connection: aggressive = yes ... */
+	const char *child_extra;  /* lines in the child "net": dpd_action = restart ... */
+	const char *children;	  /* extra child sections, verbatim */
+	const char *daemon;	  /* daemon section body, verbatim */
+	const char *secrets;	  /* extra secrets body */
+	const char *authorities;  /* top-level sections after secrets, verbatim */
+	const char *remote_addrs; /* the other's address */
 };
 
 void h_init(struct h_world *w, const struct h_opts *moon, const struct h_opts *sun);
+/* Peer i reloads: a new config from o (NULL: the defaults), as SIGHUP does. */
+void h_reload(struct h_world *w, int i, const struct h_opts *o);
 void h_free(struct h_world *w);
 /* Peer i restarts without a word to the other (a crash): its engine, kernel
  * and key log are new, its config the same. */

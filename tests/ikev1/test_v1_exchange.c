@@ -761,6 +761,38 @@ static void test_garbage_encrypted(void **state)
 	h_free(&w);
 }
 
+/* RFC 3706 5.3: R-U-THERE only to a peer that sent nothing. While the
+ * kernel counts IPsec packets from sun, moon (dpd_delay 30 s) stays quiet
+ * for minutes; when they stop, it asks, sun answers and all stays. */
+static void test_dpd_esp(void **state)
+{
+	struct h_opts o = {.conn_extra = "dpd_delay = 30s"};
+	struct h_world w;
+	struct h_peer *m = &w.p[0];
+	unsigned sent;
+	int i;
+
+	h_init(&w, &o, NULL);
+	initiate(&w, INI(&w, state));
+	h_run(&w);
+	assert_established(&w);
+	sent = m->sent;
+	for (i = 0; i < 4; i++) {
+		m->k.packets_in += 10;
+		h_sleep(&w, 30000);
+	}
+	assert_int_equal(m->sent, sent); /* 2 minutes without R-U-THERE */
+	for (i = 0; i < 3 && m->sent == sent; i++)
+		h_sleep(&w, 30000); /* the traffic has stopped */
+	assert_int_equal(m->sent, sent + 1);
+	assert_true(h_encrypted(&w, 0)); /* an Informational: R-U-THERE */
+	h_run(&w);
+	assert_int_equal(w.p[1].sent, RES(&w, state)->idx == 1 ? 4 + 1 : 5 + 1); /* the ACK */
+	h_sleep(&w, 1000);
+	assert_established(&w);
+	h_free(&w);
+}
+
 /* RFC 2407 4.6.3.3: the initiator restarts and comes back with
  * INITIAL-CONTACT: the responder deletes the old ISAKMP SA and its IPsec SAs
  * instead of keeping both. */
@@ -834,6 +866,7 @@ int main(void)
 		BOTH(test_quick_mode_without_phase1),
 		BOTH(test_garbage_encrypted),
 		BOTH(test_initial_contact),
+		BOTH(test_dpd_esp),
 		cmocka_unit_test_prestate(test_initiate_errors, &roles[0]),
 	};
 

@@ -152,6 +152,23 @@ static int k_del_sa(void *ctx, uint8_t proto, uint32_t spi, const struct ip_addr
 	return -ENOENT;
 }
 
+/* Every inbound SA there has counted k.packets_in packets; the rest none. */
+static int k_query_sa(void *ctx, uint8_t proto, uint32_t spi, const struct ip_addr *dst,
+		      struct kernel_sa_use *use)
+{
+	struct h_peer *p = ctx;
+	size_t i;
+
+	for (i = 0; i < p->k.nsas; i++)
+		if (p->k.sas[i].proto == proto && p->k.sas[i].spi == spi &&
+		    ip_addr_eq(&p->k.sas[i].dst, dst)) {
+			*use = (struct kernel_sa_use){
+				.packets = p->k.sas[i].inbound ? p->k.packets_in : 0};
+			return 0;
+		}
+	return -ESRCH;
+}
+
 static bool pol_eq(const struct kernel_policy *a, const struct kernel_policy *b)
 {
 	/* a trap and the CHILD SA's policy of one selector are two (kernel/xfrm.h) */
@@ -347,8 +364,13 @@ void h_init(struct h_world *w, const struct h_opts *moon, const struct h_opts *s
 		ip_addr_parse(i == 0 ? "192.0.2.1" : "192.0.2.2", &p->ep.addr);
 		p->ep.port = 500;
 		p->net = (struct net_ops){p, h_send, h_keepalive};
-		p->kops = (struct kernel_ops){
-			p, k_alloc_spi, k_add_sa, k_del_sa, k_add_policy, k_del_policy, false};
+		p->kops = (struct kernel_ops){.ctx = p,
+					      .alloc_spi = k_alloc_spi,
+					      .add_sa = k_add_sa,
+					      .del_sa = k_del_sa,
+					      .add_policy = k_add_policy,
+					      .del_policy = k_del_policy,
+					      .query_sa = k_query_sa};
 		p->k.next_spi = i == 0 ? 0xc1000001u : 0xc2000001u;
 		p->cfg = peer_config(i, i == 0 ? moon : sun);
 		if (certs_store_load(p->cfg, &p->certs, why, sizeof(why)) < 0)

@@ -62,7 +62,8 @@ struct h_kernel {
 	size_t nlarval;
 	struct kernel_policy pols[H_MAX_POLS]; /* names cleared */
 	size_t npols;
-	unsigned errors; /* deletes of things that were not there */
+	unsigned errors;     /* deletes of things that were not there */
+	uint64_t packets_in; /* query_sa's count for every inbound SA (ESP from the peer) */
 };
 
 struct h_keylog {

@@ -624,6 +624,33 @@ static void test_dpd(void **state)
 	h_free(&w);
 }
 
+/* RFC 7296 2.4: only a peer that sent nothing is asked. While the kernel
+ * counts ESP packets from sun on moon's inbound SA, moon sends no liveness
+ * check however long IKE is silent; when the ESP stops, it asks. */
+static void test_dpd_esp(void **state)
+{
+	struct h_opts o = {.conn_extra = "dpd_delay = 30s"};
+	struct h_world w;
+	unsigned sent;
+	int i;
+
+	h_init(&w, &o, NULL);
+	up(&w, state);
+	sent = w.p[0].sent;
+	for (i = 0; i < 4; i++) {
+		w.p[0].k.packets_in += 10; /* ESP from sun */
+		assert_true(h_advance(&w));
+	}
+	assert_true(w.now > 1000000 + 90000); /* three dpd_delays passed */
+	assert_int_equal(w.p[0].sent, sent);  /* no INFORMATIONAL */
+	while (w.p[0].sent == sent)
+		assert_true(h_advance(&w)); /* the ESP has stopped */
+	assert_int_equal(h_exchange(&w, 0), IKEV2_EXCH_INFORMATIONAL);
+	h_run(&w);
+	assert_state(&w, 1);
+	h_free(&w);
+}
+
 /* dpd_action = restart: after the peer is declared dead, the child is
  * initiated again; when the peer is back it comes up. */
 static void test_dpd_restart(void **state)
@@ -717,6 +744,7 @@ int main(void)
 		BOTH(test_kernel_expire),
 		BOTH(test_api_errors),
 		BOTH(test_dpd),
+		BOTH(test_dpd_esp),
 		BOTH(test_dpd_restart),
 		BOTH(test_dpd_trap),
 	};

@@ -218,6 +218,7 @@ static void aead_transport_natt(void **state)
 	sa.esn = true;
 	sa.encap_sport = 4500;
 	sa.encap_dport = 4501;
+	assert_int_equal(ip_addr_parse("10.9.0.1", &sa.encap_oa), 0);
 	assert_int_equal(ts_parse("192.0.2.1[tcp/443]", &sa.sel_src, NULL, 0), 0);
 	assert_int_equal(ts_parse("192.0.2.2", &sa.sel_dst, NULL, 0), 0);
 	assert_int_equal(f->ops.add_sa(f->ops.ctx, &sa), 0);
@@ -232,6 +233,7 @@ static void aead_transport_natt(void **state)
 	encap = json_object_get(o, "encap");
 	assert_int_equal(num(encap, "sport"), 4500);
 	assert_int_equal(num(encap, "dport"), 4501);
+	assert_string_equal(str(encap, "oa"), "10.9.0.1"); /* RFC 3947 NAT-OA */
 	assert_non_null(strstr(str(o, "sel_src"), "192.0.2.1"));
 	assert_non_null(strstr(str(o, "sel_src"), "443"));
 	assert_non_null(strstr(str(o, "sel_dst"), "192.0.2.2"));

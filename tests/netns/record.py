@@ -51,7 +51,10 @@ def alg(r):
 
 def encap(r):
     e = r.get("encap")
-    return f" encap udp {e.get('sport')}->{e.get('dport')}" if e else ""
+    if not e:
+        return ""
+    oa = f" oa {e['oa']}" if e.get("oa") else ""  # RFC 3947 NAT-OA, transport mode
+    return f" encap udp {e.get('sport')}->{e.get('dport')}{oa}"
 
 
 def summary(recs):

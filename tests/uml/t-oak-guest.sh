@@ -39,6 +39,17 @@ up_and_counted() {
 		all_counted $A 6
 	check "$1: B's in and out SA each counted >= 6 packets ($(packets $B | tr '\n' ' '))" \
 		all_counted $B 6
+	check "$1: oakctl show sas on A reads the kernel's counters (>= 6 packets in and out)" \
+		sas_counted a 6
+}
+
+# sas_counted DIR MIN: `oakctl show sas` of DIR shows MIN or more packets on
+# the CHILD SA's in and out lines (read from the kernel by oakd)
+sas_counted() {
+	ctl "$1" show sas >"$work/$1-sas.txt" 2>&1 || return 1
+	sed 's/^/    /' "$work/$1-sas.txt"
+	awk -v min="$2" '$1 ~ /^(in|out)$/ && $(NF-1)+0 >= min { n++ } END { exit !(n >= 2) }' \
+		"$work/$1-sas.txt"
 }
 
 # crash: 2 states + 3 policies (out, in, fwd) stay behind SIGKILL

@@ -3,6 +3,8 @@
  * CPU time and RSS (read from /proc/PID before and after the run).
  *
  *   oak-bench -t 192.0.2.1 -n 10000 -w 64 --mode childless --pid $(pidof oakd)
+ *   oak-bench -t 192.0.2.1 -n 10000 -w 64 --mode v1 --ike aes128-sha256-modp2048 \
+ *       --esp aes128-sha256 --pid $(pidof oakd)
  *
  * The last line is machine-readable (bench/run.sh parses it):
  *   RESULT established=N failed=N seconds=S rate=R p50_ms=X p99_ms=Y ...
@@ -23,6 +25,7 @@
 
 #include "bench.h"
 #include "lib/mono_time.h"
+#include "wire/ikev1_names.h"
 #include "wire/names.h"
 
 #define NOTIFY_ERR_MAX 16384 /* error Notify types are below (RFC 7296 3.10.1) */
@@ -33,7 +36,20 @@ struct bench_stats {
 	unsigned *notify_fails; /* NOTIFY_ERR_MAX counters */
 	uint32_t *lat_us;	/* latency of each established SA */
 	unsigned retransmits, childless_announced;
-	unsigned cookies; /* handshakes that had to answer a COOKIE (RFC 7296 2.6) */
+	unsigned cookies;    /* handshakes that had to answer a COOKIE (RFC 7296 2.6) */
+	unsigned qm3_resent; /* IKEv1: QM3 sent again for a repeated QM2 */
+};
+
+/* IKEv1: the QM3 of a finished SA, sent again when the responder repeats
+ * QM2 (it installs the SA on QM3, RFC 2409 5.5, and repeats QM2 when QM3
+ * was lost). A ring indexed by SA number: at 400 SA/s it remembers the
+ * last 20 s. */
+#define BENCH_LAST_RING 8192
+struct bench_last {
+	uint8_t spi_i[8];
+	uint8_t tx[128]; /* QM3: header, HASH(3), padding: 76 bytes with SHA-256 */
+	uint8_t tx_len;
+	bool floated; /* to port 4500 */
 };
 
 /* The responder's counters from /proc (given --pid). */
@@ -48,6 +64,7 @@ struct bench_run {
 	struct bench_cfg cfg;
 	struct bench_stats st;
 	struct bench_sa *slots;
+	struct bench_last *last; /* BENCH_LAST_RING, IKEv1 */
 	uint16_t *free_slots;
 	unsigned n_free, next_seq;
 	int fd, pid;
@@ -63,9 +80,12 @@ static void usage(FILE *f)
 		"  -s, --source ADDR         our address (default: the route's)\n"
 		"  -n, --count N             IKE SAs to establish (100)\n"
 		"  -w, --window N            handshakes in flight at most (32)\n"
-		"  -m, --mode MODE           child | childless | init (child)\n"
-		"      --ike PROPOSAL        aes128gcm16-prfsha256-x25519\n"
-		"      --esp PROPOSAL        aes128gcm16 (CHILD SA, mode child)\n"
+		"  -m, --mode MODE           child | childless | init (child); IKEv1:\n"
+		"                            v1 (Main Mode PSK + Quick Mode) | v1-main\n"
+		"      --ike PROPOSAL        aes128gcm16-prfsha256-x25519 (IKEv1 modes:\n"
+		"                            aes128-sha256-modp2048)\n"
+		"      --esp PROPOSAL        aes128gcm16 (CHILD SA, mode child; v1:\n"
+		"                            aes128-sha256)\n"
 		"      --psk SECRET          the pre-shared key (or OAK_BENCH_PSK)\n"
 		"      --key FILE --cert FILE --peer-cert FILE\n"
 		"                            ECDSA P-256 certificates instead (RFC 4754); the\n"
@@ -76,7 +96,10 @@ static void usage(FILE *f)
 		"      --tries N             sends per message (4)\n"
 		"      --fresh-dh            a new DH key per SA (default: one per run, RFC 7296 "
 		"2.12)\n"
-		"      --natt                fake a NAT (RFC 7296 2.23): IKE_AUTH to port 4500\n"
+		"      --natt                fake a NAT (RFC 7296 2.23, RFC 3947): IKE_AUTH,\n"
+		"                            IKEv1 MM5 and later to port 4500\n"
+		"      --no-cookies          act as a flood: a COOKIE answer ends the handshake\n"
+		"                            (counted as COOKIE) instead of being returned\n"
 		"  -p, --pid PID             the responder: report its CPU time and RSS\n"
 		"  -h, --help\n");
 }
@@ -213,19 +236,24 @@ static void arm(struct bench_run *r, struct bench_sa *sa, uint64_t now)
 		r->next_check = sa->t_deadline;
 }
 
-static void send_tx(struct bench_run *r, struct bench_sa *sa, uint64_t now)
+static void send_raw(struct bench_run *r, bool floated, uint8_t *buf, size_t len)
 {
-	/* after IKE_SA_INIT behind a (faked) NAT: port 4500 with the non-ESP
-	 * marker (RFC 7296 2.23, RFC 3948 2.2) */
+	/* after IKE_SA_INIT (IKEv1: MM4) behind a (faked) NAT: port 4500 with
+	 * the non-ESP marker (RFC 7296 2.23, RFC 3947 4, RFC 3948 2.2) */
 	static uint8_t marker[4];
-	struct iovec iov[2] = {{marker, sizeof(marker)}, {sa->tx, sa->tx_len}};
+	struct iovec iov[2] = {{marker, sizeof(marker)}, {buf, len}};
 	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
 
 	/* a failed send (ENOBUFS under load) is a lost packet: the timer retries */
-	if (r->fd_natt >= 0 && sa->state == BSA_AUTH)
+	if (r->fd_natt >= 0 && floated)
 		(void)!sendmsg(r->fd_natt, &mh, 0);
 	else
-		(void)!send(r->fd, sa->tx, sa->tx_len, 0);
+		(void)!send(r->fd, buf, len, 0);
+}
+
+static void send_tx(struct bench_run *r, struct bench_sa *sa, uint64_t now)
+{
+	send_raw(r, sa->state == BSA_AUTH || sa->floated, sa->tx, sa->tx_len);
 	sa->sends++;
 	arm(r, sa, now);
 }
@@ -234,7 +262,15 @@ static void finish(struct bench_run *r, struct bench_sa *sa, enum bench_step st,
 		   const struct bench_result *res, uint64_t now)
 {
 	r->st.cookies += sa->cookie_len > 0;
-	if (st == BENCH_STEP_DONE) {
+	if (st == BENCH_STEP_SEND_DONE && sa->tx_len <= sizeof(r->last->tx)) {
+		struct bench_last *l = &r->last[sa->seq % BENCH_LAST_RING];
+
+		memcpy(l->spi_i, sa->spi_i, 8);
+		memcpy(l->tx, sa->tx, sa->tx_len);
+		l->tx_len = (uint8_t)sa->tx_len;
+		l->floated = sa->floated;
+	}
+	if (st == BENCH_STEP_DONE || st == BENCH_STEP_SEND_DONE) {
 		r->st.lat_us[r->st.established++] = (uint32_t)((now - sa->t_start) / 1000);
 		r->st.childless_announced += sa->announced_childless;
 	} else {
@@ -248,6 +284,12 @@ static void finish(struct bench_run *r, struct bench_sa *sa, enum bench_step st,
 	r->free_slots[r->n_free++] = sa->slot;
 }
 
+static int sa_start(struct bench_run *r, struct bench_sa *sa, uint32_t seq)
+{
+	return bench_is_v1(&r->cfg) ? bench_ikev1_start(&r->cfg, sa, seq)
+				    : bench_ike_start(&r->cfg, sa, seq);
+}
+
 static void fill_window(struct bench_run *r)
 {
 	while (r->n_free && r->next_seq < r->cfg.n) {
@@ -257,11 +299,26 @@ static void fill_window(struct bench_run *r)
 
 		sa->slot = slot;
 		r->st.started++;
-		if (bench_ike_start(&r->cfg, sa, r->next_seq++) < 0) {
+		if (sa_start(r, sa, r->next_seq++) < 0) {
 			finish(r, sa, BENCH_STEP_FAILED, &res, mono_ns());
 			continue;
 		}
 		send_tx(r, sa, mono_ns());
+	}
+}
+
+/* A repeated QM2 (buf, at least a header) of a finished IKEv1 SA: QM3 again. */
+static void resend_qm3(struct bench_run *r, const uint8_t *buf)
+{
+	/* SPIi octets 4-7: the SA number (bench_ikev1_start) */
+	uint32_t seq =
+		(uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | (uint32_t)buf[6] << 8 | buf[7];
+	struct bench_last *l = &r->last[seq % BENCH_LAST_RING];
+
+	/* byte 18: the Exchange Type (RFC 2408 3.1) */
+	if (l->tx_len && memcmp(l->spi_i, buf, 8) == 0 && buf[18] == IKEV1_XCHG_QUICK) {
+		send_raw(r, l->floated, l->tx, l->tx_len);
+		r->st.qm3_resent++;
 	}
 }
 
@@ -278,12 +335,16 @@ static void on_datagram(struct bench_run *r, const uint8_t *buf, size_t len, uin
 	if (slot >= r->cfg.window)
 		return;
 	sa = &r->slots[slot];
-	if (sa->state == BSA_FREE || memcmp(sa->spi_i, buf, 8) != 0)
+	if (sa->state == BSA_FREE || memcmp(sa->spi_i, buf, 8) != 0) {
+		if (r->last) /* IKEv1: an SA that is done */
+			resend_qm3(r, buf);
 		return;
-	st = bench_ike_input(&r->cfg, sa, buf, len, &res);
-	if (st == BENCH_STEP_SEND)
+	}
+	st = bench_is_v1(&r->cfg) ? bench_ikev1_input(&r->cfg, sa, buf, len, &res)
+				  : bench_ike_input(&r->cfg, sa, buf, len, &res);
+	if (st == BENCH_STEP_SEND || st == BENCH_STEP_SEND_DONE)
 		send_tx(r, sa, now);
-	else if (st == BENCH_STEP_DONE || st == BENCH_STEP_FAILED)
+	if (st == BENCH_STEP_DONE || st == BENCH_STEP_FAILED || st == BENCH_STEP_SEND_DONE)
 		finish(r, sa, st, &res, now);
 }
 
@@ -357,6 +418,33 @@ static void run_loop(struct bench_run *r)
 	close(ep);
 }
 
+/* IKEv1 after a run that lost messages: answer the responder's repeated
+ * QM2 for BENCH_LINGER_S more, so that the last SAs whose QM3 was lost get
+ * installed too. oakd and charon repeat a message first after 4 s x 1.8
+ * (their retransmit_timeout and retransmit_base defaults). */
+#define BENCH_LINGER_S 10
+static void linger(struct bench_run *r)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	uint64_t end = mono_ns() + BENCH_LINGER_S * 1000000000ull;
+	int ep = epoll_create1(0);
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, r->fd, &ev) < 0 ||
+	    (r->fd_natt >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, r->fd_natt, &ev) < 0)) {
+		if (ep >= 0)
+			close(ep);
+		return;
+	}
+	for (uint64_t now = mono_ns(); now < end; now = mono_ns()) {
+		if (epoll_wait(ep, &ev, 1, (int)((end - now) / 1000000 + 1)) < 0 && errno != EINTR)
+			break;
+		drain(r, r->fd, false);
+		if (r->fd_natt >= 0)
+			drain(r, r->fd_natt, true);
+	}
+	close(ep);
+}
+
 static double gen_cpu_s(void)
 {
 	struct rusage ru;
@@ -366,8 +454,10 @@ static double gen_cpu_s(void)
 	       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
 }
 
-static void print_failures(const struct bench_stats *st)
+static void print_failures(const struct bench_stats *st, bool v1)
 {
+	const struct enum_names *names = v1 ? &ikev1_notify_names : &ikev2_notify_names;
+
 	printf("failures: %u", st->failed);
 	for (unsigned i = 0; i < BENCH_FAIL_COUNT; i++)
 		if (st->fails[i])
@@ -376,7 +466,7 @@ static void print_failures(const struct bench_stats *st)
 		if (st->notify_fails[i]) {
 			char nb[32];
 
-			printf(" %s=%u", enum_name_or(&ikev2_notify_names, i, nb, sizeof(nb)),
+			printf(" %s=%u", enum_name_or(names, i, nb, sizeof(nb)),
 			       st->notify_fails[i]);
 		}
 	printf("\n");
@@ -402,7 +492,7 @@ static void report(struct bench_run *r, double secs, double gen_cpu, const struc
 	       "requests answered)\n",
 	       st->established, r->cfg.n, secs, rate, st->retransmits, st->cookies);
 	printf("latency: p50 %.2f ms, p99 %.2f ms\n", p50, p99);
-	print_failures(st);
+	print_failures(st, bench_is_v1(&r->cfg));
 	if (p0->ok && p1->ok) {
 		cpu_us = (p1->cpu_s - p0->cpu_s) * 1e6 / ok;
 		rss_b = (double)(p1->rss_kb - p0->rss_kb) * 1024.0 / ok;
@@ -413,9 +503,14 @@ static void report(struct bench_run *r, double secs, double gen_cpu, const struc
 	} else if (r->pid) {
 		printf("responder pid %d: /proc/%d not readable\n", r->pid, r->pid);
 	}
-	printf("generator: CPU %.3f s = %.1f us per SA; %u of %u responders announced "
-	       "CHILDLESS_IKEV2_SUPPORTED\n",
-	       gen_cpu, gen_cpu * 1e6 / ok, st->childless_announced, st->established);
+	if (bench_is_v1(&r->cfg))
+		printf("generator: CPU %.3f s = %.1f us per SA; QM3 sent again for %u repeated "
+		       "QM2\n",
+		       gen_cpu, gen_cpu * 1e6 / ok, st->qm3_resent);
+	else
+		printf("generator: CPU %.3f s = %.1f us per SA; %u of %u responders announced "
+		       "CHILDLESS_IKEV2_SUPPORTED\n",
+		       gen_cpu, gen_cpu * 1e6 / ok, st->childless_announced, st->established);
 	printf("RESULT established=%u failed=%u seconds=%.3f rate=%.1f p50_ms=%.2f p99_ms=%.2f "
 	       "resp_cpu_s=%.3f resp_cpu_us_per_sa=%.1f resp_rss_kb_before=%ld "
 	       "resp_rss_kb_after=%ld resp_rss_bytes_per_sa=%.0f gen_cpu_us_per_sa=%.1f "
@@ -458,7 +553,8 @@ enum {
 	OPT_KEY,
 	OPT_CERT,
 	OPT_PEER_CERT,
-	OPT_NATT
+	OPT_NATT,
+	OPT_NO_COOKIES
 };
 
 static const struct option long_opts[] = {
@@ -479,6 +575,7 @@ static const struct option long_opts[] = {
 	{"cert", required_argument, NULL, OPT_CERT},
 	{"peer-cert", required_argument, NULL, OPT_PEER_CERT},
 	{"natt", no_argument, NULL, OPT_NATT},
+	{"no-cookies", no_argument, NULL, OPT_NO_COOKIES},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -496,6 +593,10 @@ static int parse_mode(const char *arg, enum bench_mode *mode)
 		*mode = BENCH_MODE_CHILDLESS;
 	else if (strcmp(arg, "init") == 0)
 		*mode = BENCH_MODE_INIT_ONLY;
+	else if (strcmp(arg, "v1") == 0)
+		*mode = BENCH_MODE_V1;
+	else if (strcmp(arg, "v1-main") == 0)
+		*mode = BENCH_MODE_V1_MAIN;
 	else
 		return -EINVAL;
 	return 0;
@@ -560,6 +661,9 @@ static int parse_opt(int c, const char *arg, struct bench_run *r, struct bench_a
 	case OPT_NATT:
 		cfg->natt = true;
 		break;
+	case OPT_NO_COOKIES:
+		cfg->no_cookies = true;
+		break;
 	case OPT_FRESH_DH:
 		cfg->fresh_dh = true;
 		break;
@@ -612,6 +716,10 @@ static int parse_args(int argc, char **argv, struct bench_run *r, struct bench_a
 				"--key/--cert/--peer-cert\n");
 		return -EINVAL;
 	}
+	if (bench_is_v1(&r->cfg) && a->key) {
+		fprintf(stderr, "oak-bench: the IKEv1 modes take --psk, not certificates\n");
+		return -EINVAL;
+	}
 	if (!id_fmt_ok(r->cfg.id_fmt)) {
 		fprintf(stderr, "oak-bench: --id may hold one %%u and no other %%, got '%s'\n",
 			r->cfg.id_fmt);
@@ -624,9 +732,12 @@ static int run_alloc(struct bench_run *r)
 {
 	r->slots = calloc(r->cfg.window, sizeof(*r->slots));
 	r->free_slots = calloc(r->cfg.window, sizeof(*r->free_slots));
+	if (bench_is_v1(&r->cfg))
+		r->last = calloc(BENCH_LAST_RING, sizeof(*r->last));
 	r->st.lat_us = calloc(r->cfg.n, sizeof(*r->st.lat_us));
 	r->st.notify_fails = calloc(NOTIFY_ERR_MAX, sizeof(unsigned));
-	if (!r->slots || !r->free_slots || !r->st.lat_us || !r->st.notify_fails)
+	if (!r->slots || !r->free_slots || (bench_is_v1(&r->cfg) && !r->last) || !r->st.lat_us ||
+	    !r->st.notify_fails)
 		return -ENOMEM;
 	for (unsigned i = 0; i < r->cfg.window; i++)
 		r->free_slots[r->n_free++] = (uint16_t)(r->cfg.window - 1 - i);
@@ -638,6 +749,7 @@ static void run_free(struct bench_run *r)
 	for (unsigned i = 0; r->slots && i < r->cfg.window; i++)
 		if (r->slots[i].state != BSA_FREE)
 			bench_ike_release(&r->slots[i]);
+	free(r->last);
 	free(r->slots);
 	free(r->free_slots);
 	free(r->st.lat_us);
@@ -647,15 +759,14 @@ static void run_free(struct bench_run *r)
 
 int main(int argc, char **argv)
 {
-	static const char *const modes[] = {"child", "childless", "init"};
-	struct bench_args a = {.ike = "aes128gcm16-prfsha256-x25519",
-			       .esp = "aes128gcm16",
-			       .psk = getenv("OAK_BENCH_PSK")};
+	static const char *const modes[] = {"child", "childless", "init", "v1", "v1-main"};
+	static const char def_ike[] = "aes128gcm16-prfsha256-x25519", def_esp[] = "aes128gcm16";
+	struct bench_args a = {.ike = def_ike, .esp = def_esp, .psk = getenv("OAK_BENCH_PSK")};
 	struct proc_sample p0, p1;
 	struct bench_run r;
 	char err[256], tb[INET_ADDRSTRLEN], sb[INET_ADDRSTRLEN];
 	uint64_t t0;
-	double g0;
+	double g0, g1, secs;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -666,10 +777,15 @@ int main(int argc, char **argv)
 	r.cfg.id_fmt = "bench-%u@oak.test";
 	if (parse_args(argc, argv, &r, &a) < 0)
 		return 2;
+	if (bench_is_v1(&r.cfg) && a.ike == def_ike) /* IKEv1 has no AEAD (RFC 2409) */
+		a.ike = "aes128-sha256-modp2048";
+	if (bench_is_v1(&r.cfg) && a.esp == def_esp)
+		a.esp = "aes128-sha256";
 	if (r.cfg.window > r.cfg.n)
 		r.cfg.window = r.cfg.n;
 	if ((a.key && bench_ike_certs(&r.cfg, a.key, a.cert, a.peer_cert, err, sizeof(err)) < 0) ||
-	    bench_ike_setup(&r.cfg, a.ike, a.esp, a.psk, err, sizeof(err)) < 0) {
+	    bench_ike_setup(&r.cfg, a.ike, a.esp, a.psk, err, sizeof(err)) < 0 ||
+	    (bench_is_v1(&r.cfg) && bench_ikev1_setup(&r.cfg, err, sizeof(err)) < 0)) {
 		fprintf(stderr, "oak-bench: %s\n", err);
 		bench_ike_cleanup(&r.cfg);
 		return 2;
@@ -694,8 +810,8 @@ int main(int argc, char **argv)
 	}
 	printf("oak-bench: %u IKE SAs, window %u, mode %s, ike %s%s%s, %s -> %s:%u\n", r.cfg.n,
 	       r.cfg.window, modes[r.cfg.mode], a.ike,
-	       r.cfg.mode == BENCH_MODE_CHILD ? ", esp " : "",
-	       r.cfg.mode == BENCH_MODE_CHILD ? a.esp : "",
+	       r.cfg.mode == BENCH_MODE_CHILD || r.cfg.mode == BENCH_MODE_V1 ? ", esp " : "",
+	       r.cfg.mode == BENCH_MODE_CHILD || r.cfg.mode == BENCH_MODE_V1 ? a.esp : "",
 	       inet_ntop(AF_INET, &r.cfg.source.sin_addr, sb, sizeof(sb)),
 	       inet_ntop(AF_INET, &r.cfg.target.sin_addr, tb, sizeof(tb)),
 	       ntohs(r.cfg.target.sin_port));
@@ -704,7 +820,14 @@ int main(int argc, char **argv)
 	t0 = mono_ns();
 	run_loop(&r);
 	sample_proc(r.pid, &p1);
-	report(&r, (double)(mono_ns() - t0) / 1e9, gen_cpu_s() - g0, &p0, &p1);
+	secs = (double)(mono_ns() - t0) / 1e9;
+	g1 = gen_cpu_s();
+	if (r.cfg.mode == BENCH_MODE_V1 && r.st.retransmits && r.st.established) {
+		printf("messages were lost: %u s more for repeated QM2\n", BENCH_LINGER_S);
+		fflush(stdout);
+		linger(&r);
+	}
+	report(&r, secs, g1 - g0, &p0, &p1);
 	rc = r.st.failed ? 1 : 0;
 	close(r.fd);
 	if (r.fd_natt >= 0)

@@ -29,6 +29,7 @@ static const char *const fail_names[BENCH_FAIL_COUNT] = {
 	[BENCH_FAIL_DH] = "BAD_KE_VALUE",
 	[BENCH_FAIL_NO_CHILD] = "NO_CHILD_SA",
 	[BENCH_FAIL_LOCAL] = "LOCAL_ERROR",
+	[BENCH_FAIL_COOKIE] = "COOKIE",
 };
 
 const char *bench_fail_name(enum bench_fail f)
@@ -109,6 +110,8 @@ void bench_ike_cleanup(struct bench_cfg *cfg)
 	cfg->peer_pub = NULL;
 	free(cfg->cert);
 	cfg->cert = NULL;
+	free(cfg->v1.sai_b);
+	cfg->v1.sai_b = NULL;
 }
 
 /* A certificate file, PEM or DER, as DER (caller frees). */
@@ -174,6 +177,10 @@ void bench_ike_release(struct bench_sa *sa)
 	free(sa->msg1);
 	free(sa->msg2);
 	ikev2_ike_keys_free(&sa->keys);
+	if (sa->v1) {
+		ikev1_keys_free(&sa->v1->keys);
+		free(sa->v1);
+	}
 	slot = sa->slot;
 	memset(sa, 0, sizeof(*sa)); /* BSA_FREE */
 	sa->slot = slot;
@@ -481,8 +488,7 @@ static void put_ts(const struct bench_cfg *cfg, struct ikev2_enc *e)
 	}
 }
 
-/* The IDi payload body (ID Type, RESERVED, data: RFC 7296 2.15's IDi'). */
-static int id_body(const struct bench_cfg *cfg, uint32_t seq, uint8_t *out, size_t *len)
+int bench_id_body(const struct bench_cfg *cfg, uint32_t seq, uint8_t *out, size_t *len)
 {
 	char text[256], err[128];
 	struct ident id;
@@ -538,7 +544,7 @@ static int build_auth(const struct bench_cfg *cfg, struct bench_sa *sa)
 	uint8_t first, *msg = NULL;
 	int r;
 
-	r = id_body(cfg, sa->seq, idb, &idb_len);
+	r = bench_id_body(cfg, sa->seq, idb, &idb_len);
 	if (r == 0)
 		r = ikev2_signed_octets(cfg->prf, (struct span){sa->msg1, sa->msg1_len},
 					(struct span){sa->nr, sa->nr_len}, sa->keys.sk_pi,
@@ -589,6 +595,8 @@ static enum bench_step init_input(const struct bench_cfg *cfg, struct bench_sa *
 	uint16_t en;
 
 	ck = ikev2_msg_find_notify(m, IKEV2_N_COOKIE);
+	if (ck && cfg->no_cookies) /* what a flood from spoofed addresses gets back */
+		return fail(res, BENCH_FAIL_COOKIE);
 	/* a cookie of a sane size (2.6 says 1-64 octets), and no endless loop */
 	if (ck &&
 	    (ck->n.data.len < 1 || ck->n.data.len > sizeof(sa->cookie) || ++sa->cookie_rounds > 3))
