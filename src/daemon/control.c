@@ -224,6 +224,16 @@ static void child_from_view(const struct ikev2_child_view *v, struct vici_child_
 	};
 }
 
+/* Seconds from now until a deadline of the monotonic clock (0: none). */
+static uint32_t secs_until(uint64_t at_ms)
+{
+	uint64_t now = mono_ms();
+
+	if (!at_ms)
+		return 0;
+	return at_ms > now ? (uint32_t)MIN((at_ms - now + 999) / 1000, UINT32_MAX) : 1;
+}
+
 static void ike_from_view(const struct ikev2_sa_view *v, struct vici_ike_sa *out)
 {
 	*out = (struct vici_ike_sa){
@@ -240,6 +250,8 @@ static void ike_from_view(const struct ikev2_sa_view *v, struct vici_ike_sa *out
 		.nat_local = v->nat_local,
 		.nat_remote = v->nat_remote,
 		.established_ms = v->established_ms,
+		.rekey_in_s = secs_until(v->rekey_at_ms),
+		.reauth_in_s = secs_until(v->reauth_at_ms),
 	};
 	memcpy(out->spi_i, v->spi_i, sizeof(out->spi_i));
 	memcpy(out->spi_r, v->spi_r, sizeof(out->spi_r));
@@ -666,7 +678,8 @@ static int op_terminate(void *ctx, const struct vici_terminate_req *req,
 }
 
 /* rekey: what the request names (as for terminate), each started with
- * ikev2_rekey_ike / ikev2_rekey_child; *n counts the ones started. */
+ * ikev2_rekey_ike / ikev2_rekey_child, or with reauth ikev2_reauth_ike
+ * (IKE SAs only: swanctl --rekey --reauth); *n counts the ones started. */
 static int op_rekey(void *ctx, const struct vici_terminate_req *req, bool reauth, size_t *n,
 		    char *err, size_t errlen)
 {
@@ -677,10 +690,9 @@ static int op_rekey(void *ctx, const struct vici_terminate_req *req, bool reauth
 	int rc, last = 0;
 
 	*n = 0;
-	if (reauth) {
-		snprintf(err, errlen,
-			 "reauthentication is not supported by oakd yet: rekey instead");
-		return -ENOTSUP;
+	if (reauth && children) {
+		snprintf(err, errlen, "reauthentication applies to IKE SAs, not CHILD SAs");
+		return -EINVAL;
 	}
 	if (req->ike_id || req->child_id)
 		found.serials[found.n++] = req->ike_id ? req->ike_id : req->child_id;
@@ -688,6 +700,7 @@ static int op_rekey(void *ctx, const struct vici_terminate_req *req, bool reauth
 		ikev2_sa_foreach(c->env.ikev2, term_collect, &t);
 	for (size_t i = 0; i < found.n; i++) {
 		rc = children ? ikev2_rekey_child(c->env.ikev2, found.serials[i], mono_ms())
+		     : reauth ? ikev2_reauth_ike(c->env.ikev2, found.serials[i], mono_ms())
 			      : ikev2_rekey_ike(c->env.ikev2, found.serials[i], mono_ms());
 		if (rc == 0)
 			(*n)++;
@@ -696,8 +709,8 @@ static int op_rekey(void *ctx, const struct vici_terminate_req *req, bool reauth
 	}
 	after_engine(c);
 	if (*n == 0 && last == -EBUSY) {
-		snprintf(err, errlen, "a rekey or delete of that %s SA is in progress already",
-			 children ? "CHILD" : "IKE");
+		snprintf(err, errlen, "a rekey%s or delete of that %s SA is in progress already",
+			 reauth ? ", reauthentication" : "", children ? "CHILD" : "IKE");
 		return last;
 	}
 	return 0;

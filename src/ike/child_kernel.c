@@ -185,39 +185,64 @@ int child_kernel_install_natoa(const struct kernel_ops *ko, const struct ike_sa 
 	return r < 0 ? r : child_kernel_policies_add(ko, sa, c);
 }
 
+/* k for one SA of c: ours (inbound, an update of the allocated SPI) or the
+ * peer's, with its keys (borrowed). -ENOTSUP when they do not fit. */
+static int sa_prepare(const struct ike_sa *sa, const struct child_sa *c, bool encap,
+		      const struct ip_addr *oa, bool inbound, const struct secret *encr,
+		      const struct secret *integ, const struct kernel_lifetime *life,
+		      struct kernel_sa *k)
+{
+	sa_common(sa, c, encap, oa, k);
+	if (life)
+		k->life = *life;
+	if (sa_algs(c, encr, integ, k))
+		return -ENOTSUP;
+	k->spi = inbound ? c->spi_in : c->spi_out;
+	k->inbound = inbound;
+	k->update = inbound;
+	k->src = inbound ? sa->remote.addr : sa->local.addr;
+	k->dst = inbound ? sa->local.addr : sa->remote.addr;
+	if (c->mode == CHILD_MODE_TRANSPORT && c->nlocal_ts && c->nremote_ts) {
+		k->sel_src = inbound ? c->remote_ts[0] : c->local_ts[0];
+		k->sel_dst = inbound ? c->local_ts[0] : c->remote_ts[0];
+	}
+	return 0;
+}
+
+static int sa_add(const struct kernel_ops *ko, struct child_sa *c, const struct kernel_sa *k)
+{
+	if (ko->add_sa(ko->ctx, k) < 0)
+		return -EIO;
+	if (k->inbound)
+		c->installed_in = true;
+	else
+		c->installed_out = true;
+	return 0;
+}
+
 static int install_sas(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c,
 		       bool encap, const struct ip_addr *oa, const struct secret *const keys[4],
 		       const struct kernel_lifetime *life)
 {
-	const struct secret *encr_in = keys[0], *integ_in = keys[1];
-	const struct secret *encr_out = keys[2], *integ_out = keys[3];
 	struct kernel_sa in, out;
+	int r;
 
-	sa_common(sa, c, encap, oa, &in);
-	sa_common(sa, c, encap, oa, &out);
-	if (life)
-		in.life = out.life = *life;
-	if (sa_algs(c, encr_in, integ_in, &in) || sa_algs(c, encr_out, integ_out, &out))
+	if (sa_prepare(sa, c, encap, oa, true, keys[0], keys[1], life, &in) ||
+	    sa_prepare(sa, c, encap, oa, false, keys[2], keys[3], life, &out))
 		return -ENOTSUP;
-	in.spi = c->spi_in;
-	in.inbound = true;
-	in.update = true;
-	in.src = sa->remote.addr;
-	in.dst = sa->local.addr;
-	out.spi = c->spi_out;
-	out.src = sa->local.addr;
-	out.dst = sa->remote.addr;
-	if (c->mode == CHILD_MODE_TRANSPORT && c->nlocal_ts && c->nremote_ts) {
-		in.sel_src = out.sel_dst = c->remote_ts[0];
-		in.sel_dst = out.sel_src = c->local_ts[0];
-	}
-	if (ko->add_sa(ko->ctx, &in) < 0)
-		return -EIO;
-	c->installed_in = true;
-	if (ko->add_sa(ko->ctx, &out) < 0)
-		return -EIO;
-	c->installed_out = true;
-	return 0;
+	r = sa_add(ko, c, &in);
+	return r < 0 ? r : sa_add(ko, c, &out);
+}
+
+int child_kernel_install_sa(const struct kernel_ops *ko, const struct ike_sa *sa,
+			    struct child_sa *c, bool encap, bool inbound, const struct secret *encr,
+			    const struct secret *integ, const struct kernel_lifetime *life)
+{
+	struct kernel_sa k;
+
+	if (sa_prepare(sa, c, encap, NULL, inbound, encr, integ, life, &k))
+		return -ENOTSUP;
+	return sa_add(ko, c, &k);
 }
 
 int child_kernel_policies_add(const struct kernel_ops *ko, const struct ike_sa *sa,

@@ -55,6 +55,12 @@ int child_kernel_install_sas(const struct kernel_ops *ko, const struct ike_sa *s
 			     struct child_sa *c, bool encap, const struct secret *encr_in,
 			     const struct secret *integ_in, const struct secret *encr_out,
 			     const struct secret *integ_out, const struct kernel_lifetime *life);
+/* One of those two SAs (inbound: ours, an update of the allocated SPI;
+ * else the peer's): an IKEv2 responder that re-creates a CHILD SA of
+ * another IKE SA installs its outbound SA only when the old one goes. */
+int child_kernel_install_sa(const struct kernel_ops *ko, const struct ike_sa *sa,
+			    struct child_sa *c, bool encap, bool inbound, const struct secret *encr,
+			    const struct secret *integ, const struct kernel_lifetime *life);
 /* Add c's policies (and mark them c's: child_kernel_remove takes them out),
  * also again after another SA pair of the same traffic selectors took them
  * out. 0 or -EIO. */

@@ -26,6 +26,7 @@ enum timer_kind {
 	TIMER_EXPIRE,	      /* hard lifetime */
 	TIMER_DPD,	      /* liveness check */
 	TIMER_KEEPALIVE,      /* NAT-keepalive while behind a NAT (RFC 3948 2.3) */
+	TIMER_REAUTH,	      /* reauthentication: a new IKE SA (RFC 7296 2.8.3) */
 	TIMER_KIND_COUNT
 };
 

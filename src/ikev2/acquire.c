@@ -15,6 +15,10 @@
  * policies as such (kernel_policy.trap). Every CHILD SA of a trapped child
  * uses the trap's reqid, so installing it also ends the kernel's pending
  * acquire for that template.
+ *
+ * dpd_action = trap installs the same trap when the peer of a CHILD SA is
+ * declared dead (RFC 7296 2.4), under that CHILD SA's reqid; it stays, as
+ * a start_action trap does, while the child keeps dpd_action = trap.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -37,6 +41,7 @@ struct ikev2_trap {
 	struct kernel_policy *pols; /* as installed (owned); out, in, fwd per TS pair */
 	size_t npols;
 	bool keep;    /* still in the config being installed */
+	bool dpd;     /* installed by dpd_action = trap, not start_action */
 	bool pending; /* an ACQUIRE's packet TS wait for the child's offer */
 	struct ts pkt_src, pkt_dst;
 };
@@ -188,9 +193,10 @@ static void trap_free(struct ikev2_trap *t)
 	free(t);
 }
 
-/* Install (or keep, when unchanged) the trap of one child. */
+/* Install (or keep, when unchanged) the trap of one child; reqid 0: the
+ * configured one, the trap's so far, or a new one. */
 static int trap_one(struct ikev2_engine *e, const struct conn_cfg *conn,
-		    const struct child_cfg *cfg)
+		    const struct child_cfg *cfg, uint32_t reqid)
 {
 	const struct kernel_ops *k = e->env.kernel;
 	struct ikev2_trap *old = trap_find(e, conn->name, cfg->name);
@@ -206,7 +212,7 @@ static int trap_one(struct ikev2_engine *e, const struct conn_cfg *conn,
 	}
 	snprintf(t->conn, sizeof(t->conn), "%s", conn->name);
 	snprintf(t->child, sizeof(t->child), "%s", cfg->name);
-	t->reqid = cfg->reqid ? cfg->reqid : old ? old->reqid : ikev2_new_reqid(e);
+	t->reqid = cfg->reqid ? cfg->reqid : reqid ? reqid : old ? old->reqid : ikev2_new_reqid(e);
 	t->keep = true;
 	err = trap_build(conn, cfg, t);
 	if (err < 0) {
@@ -239,6 +245,39 @@ static int trap_one(struct ikev2_engine *e, const struct conn_cfg *conn,
 	return 0;
 }
 
+/* A trap dpd_action = trap installed stays while its child says so (it
+ * is rebuilt when the child's selectors changed). */
+static void dpd_traps_keep(struct ikev2_engine *e, const struct oak_config *cfg)
+{
+	struct ikev2_trap *t, *next, *now;
+	const struct conn_cfg *c;
+	const struct child_cfg *k;
+
+	/* trap_one only puts new traps in front: the rest of the list stays */
+	for (t = e->traps->head; t; t = next) {
+		next = t->next;
+		if (!t->dpd || t->keep || !cfg || !(c = oak_config_conn(cfg, t->conn)) ||
+		    !(k = conn_cfg_child(c, t->child)) || k->dpd_action != START_TRAP)
+			continue;
+		if (trap_one(e, c, k, 0) == 0 && (now = trap_find(e, c->name, k->name)))
+			now->dpd = true;
+	}
+}
+
+int ikev2_trap_dpd(struct ikev2_engine *e, const struct conn_cfg *conn, const struct child_cfg *cfg,
+		   uint32_t reqid)
+{
+	struct ikev2_trap *t = trap_find(e, conn->name, cfg->name);
+	int r;
+
+	if (t && t->npols)
+		return 0; /* start_action = trap, or an earlier dead peer */
+	r = trap_one(e, conn, cfg, reqid);
+	if (r == 0 && (t = trap_find(e, conn->name, cfg->name)))
+		t->dpd = true;
+	return r;
+}
+
 int ikev2_traps_install(struct ikev2_engine *e, const struct oak_config *cfg, uint64_t now_ms)
 {
 	struct ikev2_trap *t, **pp;
@@ -256,7 +295,7 @@ int ikev2_traps_install(struct ikev2_engine *e, const struct oak_config *cfg, ui
 		for (k = 0; k < c->nchildren; k++) {
 			if (c->children[k].start_action != START_TRAP)
 				continue;
-			r = trap_one(e, c, &c->children[k]);
+			r = trap_one(e, c, &c->children[k], 0);
 			if (r < 0 && !rc)
 				rc = r;
 			n += r == 0;
@@ -264,6 +303,7 @@ int ikev2_traps_install(struct ikev2_engine *e, const struct oak_config *cfg, ui
 	}
 	if (!e->traps)
 		return rc ? rc : n;
+	dpd_traps_keep(e, cfg);
 	/* what the config no longer traps, and traps trap_one replaced */
 	for (pp = &e->traps->head; *pp;) {
 		t = *pp;

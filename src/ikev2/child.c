@@ -397,45 +397,169 @@ static struct child_sa *policy_heir(const struct ikev2_ike_sa *sa, const struct 
 	return NULL;
 }
 
+/* RFC 7296 2.8.3, make-before-break: as the responder of the exchange
+ * that re-creates a CHILD SA of another IKE SA, our outbound SA waits
+ * until the old CHILD SA goes. The kernel sends on the newest SA, and the
+ * initiator has the matching inbound SA only once our answer reached it;
+ * until the old pair goes (the initiator deletes it after that) traffic
+ * keeps using it. */
+struct ikev2_deferred {
+	struct ikev2_deferred *next;
+	uint32_t child, old; /* child's outbound SA goes in when old goes */
+	bool encap;
+	struct kernel_lifetime life;
+	struct secret *encr, *integ;
+};
+
+static void deferred_free(struct ikev2_deferred *d)
+{
+	secret_free(d->encr);
+	secret_free(d->integ);
+	free(d);
+}
+
+void ikev2_child_deferred_free(struct ikev2_engine *e)
+{
+	struct ikev2_deferred *d;
+
+	while ((d = e->deferred)) {
+		e->deferred = d->next;
+		deferred_free(d);
+	}
+}
+
+/* gone is being destroyed: install the outbound SAs that waited for it
+ * (before its SAs go, so traffic always has one) and forget those of it. */
+static void deferred_release(struct ikev2_engine *e, const struct child_sa *gone)
+{
+	struct ikev2_deferred **pp = &e->deferred, *d;
+
+	while ((d = *pp)) {
+		struct child_sa *c =
+			d->old == gone->serial ? sa_table_find_child(&e->table, d->child) : NULL;
+		struct ikev2_ike_sa *sa = c ? ikev2_sa_by_serial(e, c->ike_serial) : NULL;
+
+		if (d->old != gone->serial && d->child != gone->serial) {
+			pp = &d->next;
+			continue;
+		}
+		*pp = d->next;
+		if (sa && c->state != CHILD_SA_STATE_DEAD &&
+		    child_kernel_install_sa(e->env.kernel, &sa->sa, c, d->encap, false, d->encr,
+					    d->integ, &d->life) == 0)
+			log_info(SUB_IKE,
+				 "CHILD SA #%u (%s): outbound SA %08x installed, CHILD SA "
+				 "#%u goes",
+				 c->serial, c->cfg->name, c->spi_out, gone->serial);
+		else if (sa)
+			log_err(SUB_IKE, "CHILD SA #%u (%s): installing its outbound SA failed",
+				c->serial, c->cfg->name);
+		deferred_free(d);
+	}
+}
+
 static int install_sas(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
-		       const struct ikev2_child_keys *keys)
+		       const struct ikev2_child_keys *keys, uint32_t defer_for)
 {
 	const struct kernel_ops *ko = e->env.kernel;
 	struct kernel_lifetime life = child_kernel_life(c->cfg);
-	bool i = sa->sa.initiator;
+	bool i = sa->sa.initiator, encap = esp_encap(e, sa, c);
+	/* RFC 7296 2.17: the _i keys protect initiator -> responder traffic */
+	const struct secret *ein = i ? keys->encr_r : keys->encr_i;
+	const struct secret *iin = i ? keys->integ_r : keys->integ_i;
+	const struct secret *eout = i ? keys->encr_i : keys->encr_r;
+	const struct secret *iout = i ? keys->integ_i : keys->integ_r;
+	struct ikev2_deferred *d;
+	int r;
 
 	/* with a kernel that reports expiry the rekey starts from its soft
 	 * expiry: the jitter of rand_time goes there (one value, both SAs) */
 	if (ko->expire_events && c->cfg->rekey_time)
 		life.soft_seconds = (ikev2_child_soft_ms(c->cfg) + 999) / 1000;
-	/* RFC 7296 2.17: the _i keys protect initiator -> responder traffic */
-	return child_kernel_install_sas(
-		ko, &sa->sa, c, esp_encap(e, sa, c), i ? keys->encr_r : keys->encr_i,
-		i ? keys->integ_r : keys->integ_i, i ? keys->encr_i : keys->encr_r,
-		i ? keys->integ_i : keys->integ_r, &life);
+	if (!defer_for)
+		return child_kernel_install_sas(ko, &sa->sa, c, encap, ein, iin, eout, iout, &life);
+	d = calloc(1, sizeof(*d));
+	if (!d || (eout && !(d->encr = secret_dup(eout))) ||
+	    (iout && !(d->integ = secret_dup(iout)))) {
+		if (d)
+			deferred_free(d);
+		return -ENOMEM;
+	}
+	d->child = c->serial;
+	d->old = defer_for;
+	d->encap = encap;
+	d->life = life;
+	r = child_kernel_install_sa(ko, &sa->sa, c, encap, true, ein, iin, &life);
+	if (r < 0) {
+		deferred_free(d);
+		return r;
+	}
+	d->next = e->deferred;
+	e->deferred = d;
+	log_debug(SUB_IKE, "CHILD SA #%u (%s): outbound SA waits until CHILD SA #%u goes",
+		  c->serial, c->cfg->name, defer_for);
+	return 0;
+}
+
+/* Where c's policies come from: another CHILD SA of sa (c rekeys it) or of
+ * another IKE SA (c re-creates it in a reauthentication, reauth.c) that
+ * holds them; NULL: c adds its own, unless *skip: c rekeys one that handed
+ * its policies to its reauthentication's successor, which keeps them. */
+static struct child_sa *policy_source(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
+				      const struct child_sa *c, bool *skip)
+{
+	struct child_sa *o = policy_holder(sa, c);
+
+	*skip = false;
+	if (o)
+		return o;
+	o = c->rekey_of ? sa_table_find_child(&e->table, c->rekey_of) : NULL;
+	if (o && o->ike_serial == sa->sa.serial && !o->policies) {
+		*skip = true;
+		return NULL;
+	}
+	return ikev2_reauth_policy_holder(e, sa, c);
 }
 
 int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
 			struct span ni, struct span nr, const struct secret *g_ir, uint64_t now)
 {
 	struct ikev2_child_keys keys;
+	bool skip;
+	struct child_sa *src = policy_source(e, sa, c, &skip);
 	struct span gir;
 	char prop[PROPOSAL_STRLEN];
 	int r;
 
+	/* a reauthentication (ours or the peer's): the CHILD SA it replaces
+	 * holds the policies; sharing its reqid keeps them valid for both
+	 * pairs of SAs until the old IKE SA goes (RFC 7296 2.8.3) */
+	if (src && src->ike_serial != sa->sa.serial)
+		c->reqid = src->reqid;
 	memset(&keys, 0, sizeof(keys));
 	if (g_ir)
 		gir = (struct span){g_ir->data, g_ir->len};
 	r = ikev2_child_keys_derive(sa->prf, sa->keys.sk_d, g_ir ? &gir : NULL, ni, nr,
 				    child_kernel_encr_len(c), child_kernel_integ_len(c), &keys);
 	if (r == 0)
-		r = install_sas(e, sa, c, &keys);
+		r = install_sas(
+			e, sa, c, &keys,
+			src && src->ike_serial != sa->sa.serial && !c->initiator ? src->serial : 0);
 	ikev2_child_keys_free(&keys);
-	if (r == 0 && policy_holder(sa, c)) {
-		/* a rekey: the policies (same selectors and reqid) are the old
-		 * CHILD SA's; they become this one's */
-		policy_holder(sa, c)->policies = false;
+	if (r == 0 && src) {
+		/* a rekey or reauthentication: the policies (same selectors and
+		 * reqid) are the old CHILD SA's; they become this one's */
+		if (src->ike_serial != sa->sa.serial)
+			log_info(SUB_IKE,
+				 "CHILD SA #%u (%s): takes over the policies of CHILD SA #%u "
+				 "(reqid %u)",
+				 c->serial, c->cfg->name, src->serial, c->reqid);
+		src->policies = false;
 		c->policies = true;
+	} else if (r == 0 && skip) {
+		log_debug(SUB_IKE,
+			  "CHILD SA #%u (%s): the policies stay with the reauthenticated one",
+			  c->serial, c->cfg->name);
 	} else if (r == 0) {
 		r = child_kernel_policies_add(e->env.kernel, &sa->sa, c);
 	}
@@ -463,6 +587,8 @@ void ikev2_child_destroy(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct
 	if (c->state == CHILD_SA_STATE_CREATING && c->rekey_of && c->initiator)
 		ikev2_rekey_child_failed(e, sa, c, false);
 	timers_cancel_all(&e->timers, c->serial);
+	if (e->deferred)
+		deferred_release(e, c);
 	if (c->policies && (heir = policy_heir(sa, c))) {
 		heir->policies = true; /* a rekeyed pair: the survivor keeps them */
 		c->policies = false;

@@ -200,7 +200,15 @@ static void child_view(const struct child_sa *c, struct ikev2_child_view *v)
 struct view_ctx {
 	void (*fn)(const struct ikev2_sa_view *v, void *ctx);
 	void *ctx;
+	const struct ikev2_engine *e;
 };
+
+static uint64_t timer_at(const struct ikev2_engine *e, uint32_t serial, enum timer_kind kind)
+{
+	uint64_t at = timers_when(&e->timers, serial, kind);
+
+	return at == TIMERS_NONE ? 0 : at;
+}
 
 static void view_one(struct ike_sa *isa, void *arg)
 {
@@ -228,6 +236,8 @@ static void view_one(struct ike_sa *isa, void *arg)
 	v.nat_local = isa->nat_local;
 	v.nat_remote = isa->nat_remote;
 	v.established_ms = isa->established_ms;
+	v.rekey_at_ms = timer_at(x->e, isa->serial, TIMER_REKEY);
+	v.reauth_at_ms = timer_at(x->e, isa->serial, TIMER_REAUTH);
 	for (c = isa->children; c && cv; c = c->next)
 		child_view(c, &cv[k++]);
 	v.children = cv;
@@ -239,7 +249,7 @@ static void view_one(struct ike_sa *isa, void *arg)
 void ikev2_sa_foreach(const struct ikev2_engine *e,
 		      void (*fn)(const struct ikev2_sa_view *v, void *ctx), void *ctx)
 {
-	struct view_ctx x = {fn, ctx};
+	struct view_ctx x = {fn, ctx, e};
 
 	sa_table_foreach(&e->table, view_one, &x);
 }

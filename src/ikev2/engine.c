@@ -138,6 +138,8 @@ void ikev2_sa_delete(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const char
 		log_notice(SUB_IKE, "IKE SA #%u %s (%s): deleted: %s", sa->sa.serial,
 			   ike_sa_peer(&sa->sa, peer, sizeof(peer)),
 			   sa->sa.conn ? sa->sa.conn->name : "no connection", why);
+	if (sa->reauth_of) /* a reauthentication that did not finish */
+		ikev2_reauth_failed(e, sa, why);
 	while ((c = sa->sa.children)) {
 		if (c->state == CHILD_SA_STATE_CREATING)
 			ikev2_child_abort(e, sa, c);
@@ -990,6 +992,8 @@ static void kick(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now)
 			return;
 		}
 	}
+	if (sa->reauth_of) /* made every CHILD SA of a reauthentication? */
+		ikev2_reauth_progress(e, sa);
 }
 
 /* --- timers --- */
@@ -1038,6 +1042,7 @@ static void timer_fired(struct ikev2_engine *e, uint32_t serial, enum timer_kind
 			ikev2_sa_delete(e, sa, "negotiation timed out (half-open)");
 		break;
 	case TIMER_REKEY:
+	case TIMER_REAUTH:
 	case TIMER_EXPIRE:
 	case TIMER_DPD:
 		ikev2_ike_timer(e, sa, kind, now);
@@ -1114,6 +1119,7 @@ void ikev2_engine_free(struct ikev2_engine *e)
 	e->depth = 0;
 	reap(e);
 	ikev2_traps_free(e); /* start_action = trap (acquire.c) */
+	ikev2_child_deferred_free(e);
 	timers_free(&e->timers);
 	sa_table_free(&e->table);
 	if (e->config)

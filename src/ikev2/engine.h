@@ -85,6 +85,15 @@ int ikev2_rekey_child(struct ikev2_engine *e, uint32_t child_serial, uint64_t no
  * SA). 0; -ENOENT no such established IKE SA; -EBUSY a rekey or Delete of
  * it is in flight (or it was replaced already). */
 int ikev2_rekey_ike(struct ikev2_engine *e, uint32_t ike_serial, uint64_t now_ms);
+/* Reauthenticate the IKE SA now, make-before-break (RFC 7296 2.8.3): a new
+ * IKE SA to the same peer with the same connection (IKE_SA_INIT, IKE_AUTH
+ * without INITIAL_CONTACT) re-creates its CHILD SAs (the first in IKE_AUTH,
+ * the others with CREATE_CHILD_SA), which take over their policies; then
+ * the old IKE SA is deleted. If the new IKE SA fails, the old one stays
+ * (until its lifetime ends). 0; -ENOENT no such established IKE SA;
+ * -EBUSY a rekey, reauthentication or Delete of it is in flight; -EINVAL
+ * its connection is gone from the config; -ENOMEM/-EAGAIN. */
+int ikev2_reauth_ike(struct ikev2_engine *e, uint32_t ike_serial, uint64_t now_ms);
 /* The kernel says the SA with our inbound (or outbound) SPI `spi` of
  * `protocol` (IPPROTO_ESP / IPPROTO_AH) reached its soft limit (hard =
  * false: rekey the CHILD SA) or its hard limit (hard = true: the CHILD SA is
@@ -141,7 +150,8 @@ struct ikev2_sa_view {
 	const struct ident *local_id, *remote_id;
 	const struct proposal *proposal; /* NULL before IKE_SA_INIT completed */
 	bool nat_local, nat_remote;
-	uint64_t established_ms; /* 0 until established */
+	uint64_t established_ms;	    /* 0 until established */
+	uint64_t rekey_at_ms, reauth_at_ms; /* when the timers fire; 0: not set */
 	const struct ikev2_child_view *children;
 	size_t nchildren;
 };

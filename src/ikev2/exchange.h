@@ -186,6 +186,9 @@ struct ikev2_ike_sa { // NOLINT(clang-analyzer-optin.performance.Padding)
 	uint32_t resp_rekey_ike; /* the peer's (being answered) makes this one */
 	uint32_t rekeyed_to;	 /* replaced by this IKE SA: only its Delete is left */
 	uint32_t rekey_parent;	 /* made by rekeying this IKE SA (until established) */
+	/* reauthentication, make-before-break (reauth.c, RFC 7296 2.8.3) */
+	uint32_t reauth_by; /* the new IKE SA reauthenticating this one */
+	uint32_t reauth_of; /* this new IKE SA reauthenticates that one (until done) */
 	/* RFC 7296 2.8.1: the peer rekeyed the SA we are rekeying; what its
 	 * exchange created and the lower of its two nonces */
 	uint32_t coll_new;
@@ -233,6 +236,8 @@ struct ikev2_engine {
 	struct ikev2_ike_sa *dead; /* removed from the table, freed at the end of the call */
 	uint32_t next_reqid;
 	struct ikev2_traps *traps; /* start_action = trap (acquire.c), NULL: none */
+	struct ikev2_deferred
+		*deferred; /* outbound SAs waiting for their predecessor to go (child.c) */
 	/* RFC 7296 2.6: cookie secrets, the current and the one before */
 	uint8_t cookie_secret[2][32];
 	uint8_t cookie_version; /* of cookie_secret[0] */
@@ -450,6 +455,11 @@ void ikev2_ike_sa_init_unsupported(struct ikev2_engine *e, struct ikev2_rx *rx);
  * negotiating child (may be NULL) in IKE_AUTH. */
 int ikev2_ike_sa_init_start(struct ikev2_engine *e, const struct conn_cfg *conn,
 			    const struct child_cfg *child, uint64_t now, uint32_t *serial);
+/* The same from local to remote (borrowed), e.g. the addresses of an IKE
+ * SA being reauthenticated. */
+int ikev2_ike_sa_init_start_at(struct ikev2_engine *e, const struct conn_cfg *conn,
+			       const struct child_cfg *child, const struct ip_endpoint *local,
+			       const struct ip_endpoint *remote, uint64_t now, uint32_t *serial);
 /* The transforms of sa->sa.proposal into sa (encr, integ, prf). 0 or
  * -ENOTSUP (logged) when one is missing or unimplemented. */
 int ikev2_sa_algs(struct ikev2_ike_sa *sa);
@@ -562,6 +572,8 @@ int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 void ikev2_child_destroy(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c);
 /* Drop a CHILD SA that never got installed (release its SPI). */
 void ikev2_child_abort(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c);
+/* Free the outbound SAs still waiting (no kernel calls; ikev2_engine_free). */
+void ikev2_child_deferred_free(struct ikev2_engine *e);
 
 /* --- rekey.c: lifetimes, rekeying, collisions (RFC 7296 1.3.2, 1.3.3,
  * 2.8, 2.8.1, 2.18, 2.25) --- */
@@ -604,6 +616,31 @@ enum ikev2_result ikev2_rekey_ike_inR(struct ikev2_engine *e, struct ikev2_ike_s
 				      struct ikev2_rx *rx);
 enum ikev2_result ikev2_rekey_ike_inI_outR(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 					   struct ikev2_rx *rx, struct ikev2_enc *reply);
+/* --- reauth.c: reauthentication, make-before-break (RFC 7296 2.8.3) --- */
+
+/* The reauth timer of sa fired (or a control request came): start a new
+ * IKE SA to the same peer, carrying sa's children. 0 or as ikev2_reauth_ike. */
+int ikev2_reauth_start(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now);
+/* sa's window is idle: when sa reauthenticates another IKE SA and made
+ * every CHILD SA it was to make, the old IKE SA is deleted. */
+void ikev2_reauth_progress(struct ikev2_engine *e, struct ikev2_ike_sa *sa);
+/* sa, a reauthenticating IKE SA, is being deleted before it was done
+ * (why: the reason, may be NULL): the old one stays, logged. */
+void ikev2_reauth_failed(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const char *why);
+/* c of sa is about to be installed: a CHILD SA of another IKE SA with the
+ * same peer, config, mode and traffic selectors that holds the policies
+ * (the one a reauthentication replaces, either side's), or NULL. */
+struct child_sa *ikev2_reauth_policy_holder(struct ikev2_engine *e, const struct ikev2_ike_sa *sa,
+					    const struct child_sa *c);
+
+/* --- acquire.c: dpd_action = trap --- */
+
+/* Install the trap of child cfg of conn (both borrowed) if none is there,
+ * under reqid (0: a new one unless configured), kept over reloads while
+ * the child says dpd_action = trap. 0 or -errno (logged). */
+int ikev2_trap_dpd(struct ikev2_engine *e, const struct conn_cfg *conn, const struct child_cfg *cfg,
+		   uint32_t reqid);
+
 /* Start queued requests of sa if its window is free (engine.c). */
 void ikev2_task_kick(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now);
 
@@ -616,8 +653,9 @@ enum ikev2_result ikev2_create_child_send_rekey(struct ikev2_engine *e, struct i
  * nothing came from the peer for dpd_delay. */
 void ikev2_dpd_timer(struct ikev2_engine *e, struct ikev2_ike_sa *sa, uint64_t now);
 /* The peer of an established sa is dead (its retransmissions ran out):
- * delete sa (why is logged) and start again the CHILD SAs whose dpd_action
- * is restart. */
+ * install the traps of the CHILD SAs whose dpd_action is trap, delete sa
+ * (why is logged) and start again the CHILD SAs whose dpd_action is
+ * restart. */
 void ikev2_dead_peer(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const char *why);
 enum ikev2_result ikev2_informational_send_dpd(struct ikev2_engine *e, struct ikev2_ike_sa *sa,
 					       uint64_t now);

@@ -579,19 +579,10 @@ int ikev2_ike_sa_init_start(struct ikev2_engine *e, const struct conn_cfg *conn,
 			    const struct child_cfg *child, uint64_t now, uint32_t *serial)
 {
 	const struct daemon_cfg *d = ikev2_daemon_cfg(e);
-	const struct proposal_transform *dh;
 	struct ip_endpoint local, remote;
-	struct ikev2_ike_sa *sa;
-	size_t i;
 
 	if (conn->nremote_addrs == 0 || ip_addr_is_any(&conn->remote_addrs[0])) {
 		log_err(SUB_IKE, "initiate %s: no remote address configured", conn->name);
-		return -EINVAL;
-	}
-	if (conn->nike == 0 || !(dh = proposal_get(&conn->ike[0], IKEV2_TRANS_DH)) ||
-	    !dh_group_by_id(dh->id)) {
-		log_err(SUB_IKE, "initiate %s: the first IKE proposal has no usable KE group",
-			conn->name);
 		return -EINVAL;
 	}
 	memset(&local, 0, sizeof(local));
@@ -603,7 +594,24 @@ int ikev2_ike_sa_init_start(struct ikev2_engine *e, const struct conn_cfg *conn,
 	else
 		local.addr.family = remote.addr.family;
 	local.port = conn->local_port ? conn->local_port : (d->port ? d->port : 500);
-	sa = ikev2_sa_create(e, true, &local, &remote, NULL, now);
+	return ikev2_ike_sa_init_start_at(e, conn, child, &local, &remote, now, serial);
+}
+
+int ikev2_ike_sa_init_start_at(struct ikev2_engine *e, const struct conn_cfg *conn,
+			       const struct child_cfg *child, const struct ip_endpoint *local,
+			       const struct ip_endpoint *remote, uint64_t now, uint32_t *serial)
+{
+	const struct proposal_transform *dh;
+	struct ikev2_ike_sa *sa;
+	size_t i;
+
+	if (conn->nike == 0 || !(dh = proposal_get(&conn->ike[0], IKEV2_TRANS_DH)) ||
+	    !dh_group_by_id(dh->id)) {
+		log_err(SUB_IKE, "initiate %s: the first IKE proposal has no usable KE group",
+			conn->name);
+		return -EINVAL;
+	}
+	sa = ikev2_sa_create(e, true, local, remote, NULL, now);
 	if (!sa)
 		return -ENOMEM;
 	ike_sa_set_config(&sa->sa, e->config, conn);

@@ -9,7 +9,9 @@
  * empty request is a liveness check and gets an empty answer. We send one
  * when nothing came from the peer for dpd_delay (2.4); a peer that does not
  * answer is declared dead when the retransmissions run out, and the IKE SA
- * and its CHILD SAs go (dpd_action = clear).
+ * and its CHILD SAs go; dpd_action = restart initiates the child again,
+ * dpd_action = trap installs its trap policies (acquire.c), clear does
+ * nothing more.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -126,6 +128,15 @@ void ikev2_dead_peer(struct ikev2_engine *e, struct ikev2_ike_sa *sa, const char
 	size_t n = 0, i;
 
 	snprintf(conn, sizeof(conn), "%s", sa->sa.conn ? sa->sa.conn->name : "");
+	/* dpd_action = trap: the traps go in before the CHILD SAs' policies
+	 * go out, so no packet leaves in the clear meanwhile */
+	for (c = sa->sa.children; c && sa->sa.conn; c = c->next)
+		if (c->cfg && c->cfg->dpd_action == START_TRAP && !c->rekeyed_by &&
+		    ikev2_trap_dpd(e, sa->sa.conn, c->cfg, c->reqid) == 0)
+			log_notice(SUB_IKE,
+				   "%s: dpd_action = trap: child %s is trapped, the next packet "
+				   "negotiates it again",
+				   conn, c->cfg->name);
 	for (c = sa->sa.children; c && n < 8; c = c->next) {
 		if (!c->cfg || c->cfg->dpd_action != START_START || c->rekeyed_by)
 			continue;

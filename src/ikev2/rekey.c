@@ -29,8 +29,9 @@
  *
  * Lifetimes: a CHILD SA rekeys at rekey_time minus a random part of
  * rand_time and is deleted at life_time; an IKE SA rekeys at rekey_time
- * minus a random part of rand_time and is deleted at
- * max(rekey_time, reauth_time) + over_time. The kernel's soft and hard
+ * and reauthenticates (reauth.c) at reauth_time, each minus a random part
+ * of rand_time, and is deleted at max(rekey_time, reauth_time) +
+ * over_time. The kernel's soft and hard
  * expires (ikev2_kernel_expire) do the same for CHILD SAs.
  */
 #include <errno.h>
@@ -96,11 +97,10 @@ void ikev2_ike_timers(struct ikev2_engine *e, const struct ikev2_ike_sa *sa, uin
 	soft = jittered(conn->rekey_time, conn->rand_time);
 	if (soft)
 		timers_set(&e->timers, sa->sa.serial, TIMER_REKEY, now + soft);
-	else if (conn->reauth_time)
-		log_warn(SUB_IKE,
-			 "IKE SA #%u (%s): reauth_time is set but reauthentication is not "
-			 "implemented: the IKE SA is deleted at its lifetime instead",
-			 sa->sa.serial, conn->name);
+	/* reauth.c: the same jitter as the rekey (swanctl.conf rand_time) */
+	soft = jittered(conn->reauth_time, conn->rand_time);
+	if (soft)
+		timers_set(&e->timers, sa->sa.serial, TIMER_REAUTH, now + soft);
 	hard = (uint64_t)MAX(conn->rekey_time, conn->reauth_time);
 	if (hard) {
 		hard = (hard + conn->over_time) * 1000;
@@ -753,14 +753,16 @@ enum ikev2_result ikev2_rekey_ike_inI_outR(struct ikev2_engine *e, struct ikev2_
 		return ike_rekey_respond_pfs(e, sa, reply);
 	for (c = sa->sa.children; c && c->state != CHILD_SA_STATE_CREATING; c = c->next)
 		;
-	if (sa->rekeyed_to || c || !sa->sa.conn) {
-		/* 2.25: replaced already, or a CHILD SA is being made */
+	if (sa->rekeyed_to || sa->reauth_by || c || !sa->sa.conn) {
+		/* 2.25: replaced already (or soon: we reauthenticate it), or a
+		 * CHILD SA is being made */
 		log_notice(SUB_IKE,
 			   "IKE SA #%u: the peer asks to rekey it while %s: "
 			   "TEMPORARY_FAILURE",
 			   sa->sa.serial,
-			   sa->rekeyed_to ? "it is replaced already"
-					  : "a CHILD SA is being negotiated");
+			   sa->rekeyed_to  ? "it is replaced already"
+			   : sa->reauth_by ? "we reauthenticate it"
+					   : "a CHILD SA is being negotiated");
 		ikev2_put_notify_data(reply, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
 		return IKEV2_FAIL;
 	}
@@ -825,7 +827,7 @@ int ikev2_rekey_ike(struct ikev2_engine *e, uint32_t ike_serial, uint64_t now_ms
 
 	if (!sa || sa->sa.state != IKE_SA_STATE_ESTABLISHED)
 		return sa && sa->sa.state == IKE_SA_STATE_DELETING ? -EBUSY : -ENOENT;
-	if (sa->rekeyed_to || sa->req_rekey_ike || sa->rekey_parent)
+	if (sa->rekeyed_to || sa->req_rekey_ike || sa->rekey_parent || sa->reauth_by)
 		return -EBUSY;
 	for (i = 0; i < sa->ntasks; i++)
 		if (sa->tasks[i].kind == IKEV2_TASK_REKEY_IKE ||
@@ -866,6 +868,12 @@ void ikev2_ike_timer(struct ikev2_engine *e, struct ikev2_ike_sa *sa, enum timer
 		r = ikev2_rekey_ike(e, sa->sa.serial, now);
 		if (r == -EBUSY && !sa->rekeyed_to && sa->sa.state == IKE_SA_STATE_ESTABLISHED)
 			timers_set(&e->timers, sa->sa.serial, TIMER_REKEY, now + RETRY_MS);
+	} else if (kind == TIMER_REAUTH) {
+		log_info(SUB_IKE, "IKE SA #%u: reauthentication time reached", sa->sa.serial);
+		r = ikev2_reauth_ike(e, sa->sa.serial, now);
+		if (r == -EBUSY && !sa->rekeyed_to && !sa->reauth_by &&
+		    sa->sa.state == IKE_SA_STATE_ESTABLISHED)
+			timers_set(&e->timers, sa->sa.serial, TIMER_REAUTH, now + RETRY_MS);
 	} else if (kind == TIMER_EXPIRE) {
 		struct builder b;
 		struct ikev2_enc enc;

@@ -5,7 +5,8 @@ Two oakd on 127.0.0.1 (high ports, sockets in a temp dir): oakctl up on one
 brings the IKE SA and the CHILD SA up on both; oakctl status, oakctl --json
 show sas and strongSwan's swanctl --list-sas show the same SPIs on both
 sides; swanctl --monitor-sa sees the ike-updown / child-updown events;
-oakctl down removes the SAs on both; a failing initiate says why; swanctl
+oakctl down removes the SAs on both; oakctl rekey --reauth replaces them
+with new ones on both; a failing initiate says why; swanctl
 --load-all loads a connection and a secret into oakd (a bad proposal is
 refused with the key named and nothing changes; what VICI loaded survives a
 SIGHUP and is unloaded when the file drops it); a socket
@@ -284,6 +285,32 @@ def test_down(moon, sun):
     check(rc == 1 and "no matching SAs" in err, f"down again: nothing to delete, exit 1 ({err.strip()!r})")
 
 
+def test_reauth(moon, sun, ike, child):
+    """oakctl rekey --reauth: a new IKE SA with a new CHILD SA replaces both
+    on both sides; oakctl show sas said when moon reauthenticates (never:
+    no reauth_time) and says nothing of it afterwards either."""
+    rc, out, err = oakctl(moon, "rekey", "--reauth", "gw")
+    check(rc == 0, f"oakctl rekey --reauth gw exits 0 ({rc}, {out.strip()!r} {err.strip()!r})")
+
+    def replaced(sock):
+        _, i, c, _ = status(sock)
+        return (len(i) == 1 and i[0][1] == "ESTABLISHED" and len(c) == 1
+                and c[0][1] == "INSTALLED" and c[0][0] != child[0][0])
+    check(wait_for(lambda: replaced(moon) and replaced(sun)),
+          "reauth: one new IKE SA and one new CHILD SA on both sides",
+          status(moon)[3] + status(sun)[3])
+    _, ike2, child2, text = status(moon)
+    _, _, child_s, _ = status(sun)
+    check(ike2 and ike2[0][0] != ike[0][0], f"reauth: a new IKE SA on moon ({ike} -> {ike2})")
+    check(child2 and child_s and child2[0][2] != child[0][2]
+          and child2[0][2] == child_s[0][3] and child2[0][3] == child_s[0][2],
+          f"reauth: new CHILD SPIs, the same on both sides: moon {child2} sun {child_s}")
+    rc, out, err = oakctl(moon, "show", "sas")
+    check(rc == 0 and "reauth in" not in out, "show sas: no reauth time without reauth_time",
+          out)
+    return ike2, child2
+
+
 def test_child_control(moon, sun, moon_proc, moon_log):
     """swanctl --initiate by child name, oakctl down --child, swanctl
     --terminate --ike-id, across a reload (the socket stays)."""
@@ -301,6 +328,9 @@ def test_child_control(moon, sun, moon_proc, moon_log):
     _, ike, child, text = status(moon)
     if not check(len(ike) == 1 and len(child) == 1 and child[0][1] == "INSTALLED",
                  "moon: the SAs are up again", text):
+        return
+    ike, child = test_reauth(moon, sun, ike, child)
+    if not ike:
         return
     rc, out, err = oakctl(moon, "down", "--child", "net")
     _, ike2, child2, text = status(moon)

@@ -679,6 +679,48 @@ static void test_dpd_restart(void **state)
 	h_free(&w);
 }
 
+/* dpd_action = trap: after the peer is declared dead, the CHILD SA is
+ * gone and its trap policies (out, in, fwd, marked trap, the child's
+ * reqid) are in the kernel, so the next packet negotiates it again; an
+ * ACQUIRE for them starts a new IKE SA. */
+static void test_dpd_trap(void **state)
+{
+	struct h_opts o = {.conn_extra = "dpd_delay = 30s", .child_extra = "dpd_action = trap"};
+	struct h_world w;
+	struct h_view v;
+	struct ts src, dst;
+	uint32_t reqid;
+	size_t n, i;
+
+	h_init(&w, &o, NULL);
+	up(&w, state);
+	assert_true(h_view(&w.p[0], &v));
+	reqid = v.child[0].reqid;
+	assert_int_equal(w.p[0].k.npols, 3);
+	for (i = 0; i < 3; i++)
+		assert_false(w.p[0].k.pols[i].trap);
+	for (n = 0; n < 20 && h_sa_count(&w.p[0]); n++) {
+		while (w.nq)
+			h_drop(&w, 0);
+		assert_true(h_advance(&w));
+	}
+	assert_int_equal(h_sa_count(&w.p[0]), 0);
+	assert_int_equal(w.p[0].k.nsas + w.p[0].k.nlarval, 0);
+	assert_int_equal(w.p[0].k.npols, 3);
+	for (i = 0; i < 3; i++) {
+		assert_true(w.p[0].k.pols[i].trap);
+		assert_int_equal(w.p[0].k.pols[i].reqid, reqid);
+	}
+	assert_int_equal(w.nq, 0); /* nothing starts before a packet comes */
+	/* the packet: moon's side to sun's */
+	assert_int_equal(ts_parse("10.1.0.5/32", &src, NULL, 0), 0);
+	assert_int_equal(ts_parse("10.2.0.7/32", &dst, NULL, 0), 0);
+	assert_int_equal(ikev2_acquire(w.p[0].e, reqid, &src, &dst, w.now), 0);
+	h_jobs(&w);
+	assert_int_equal(h_exchange(&w, 0), IKEV2_EXCH_IKE_SA_INIT);
+	h_free(&w);
+}
+
 #define BOTH(t) cmocka_unit_test_prestate(t, &roles[0]), cmocka_unit_test_prestate(t, &roles[1])
 
 int main(void)
@@ -704,6 +746,7 @@ int main(void)
 		BOTH(test_dpd),
 		BOTH(test_dpd_esp),
 		BOTH(test_dpd_restart),
+		BOTH(test_dpd_trap),
 	};
 
 	log_set_all(getenv("OAK_TEST_DEBUG") ? LVL_DEBUG : LVL_WARN);

@@ -213,7 +213,8 @@ _nt_opts() {
 #   keylog=no|yes (DIR/keys/, a Wireshark config dir)
 #   version=2|1|0 (IKE version)  aggressive=no|yes (IKEv1 Aggressive Mode)
 #   rekey= life= (CHILD rekey_time, life_time; rand_time 0)  ike_rekey= (IKE
-#   rekey_time, over_time 10s, rand_time 0)  dpd= (dpd_delay)  frag= (fragmentation)
+#   rekey_time, over_time 10s, rand_time 0)  reauth= (IKE reauth_time, over_time
+#   10s, rand_time 0)  dpd= (dpd_delay)  dpd_action=  frag= (fragmentation)
 #   frag_size= (daemon.fragment_size)  (empty: defaults)
 # The daemon section puts the VICI socket, record file and PKI dirs under DIR
 # and keeps retransmissions short (a failure shows within seconds).
@@ -223,8 +224,9 @@ oak_conf() {
     local o_local="" o_remote="" o_local_id="" o_remote_id="" o_auth=psk o_psk=$NT_PSK
     local o_cert="" o_key="" o_ike=aes128-sha256-modp2048 o_esp=aes128-sha256
     local o_local_ts="" o_remote_ts="" o_start=none o_keylog=no o_version=2 o_aggressive=no
-    local o_rekey="" o_life="" o_ike_rekey="" o_dpd="" o_frag="" o_frag_size=""
-    _nt_opts "local remote local_id remote_id auth psk cert key ike esp local_ts remote_ts start keylog version aggressive rekey life ike_rekey dpd frag frag_size" "$@"
+    local o_rekey="" o_life="" o_ike_rekey="" o_dpd="" o_frag="" o_frag_size="" o_reauth=""
+    local o_dpd_action=""
+    _nt_opts "local remote local_id remote_id auth psk cert key ike esp local_ts remote_ts start keylog version aggressive rekey life ike_rekey dpd frag frag_size reauth dpd_action" "$@"
     [ -n "$o_local" ] && [ -n "$o_remote" ] || die "oak_conf $name: local= and remote= are required"
     : "${o_local_id:=$o_local}" "${o_remote_id:=$o_remote}"
     mkdir -p "$dir/x509" "$dir/x509ca" "$dir/private" "$dir/keys" || die "mkdir $dir"
@@ -257,6 +259,7 @@ oak_conf() {
         echo "        remote_addrs = $o_remote"
         echo "        proposals = $o_ike"
         [ -n "$o_ike_rekey" ] && printf '        rekey_time = %s\n        over_time = 10s\n        rand_time = 0\n' "$o_ike_rekey"
+        [ -n "$o_reauth" ] && printf '        reauth_time = %s\n        over_time = 10s\n        rand_time = 0\n' "$o_reauth"
         [ -n "$o_dpd" ] && echo "        dpd_delay = $o_dpd"
         [ -n "$o_frag" ] && echo "        fragmentation = $o_frag"
         echo "        local {"
@@ -275,6 +278,7 @@ oak_conf() {
         echo "                esp_proposals = $o_esp"
         [ -n "$o_rekey" ] && printf '                rekey_time = %s\n                rand_time = 0\n' "$o_rekey"
         [ -n "$o_life" ] && echo "                life_time = $o_life"
+        [ -n "$o_dpd_action" ] && echo "                dpd_action = $o_dpd_action"
         echo "                start_action = $o_start"
         echo "            }"
         echo "        }"
@@ -395,14 +399,15 @@ oak_show() {
 
 ########################################################################## strongSwan
 
-# sw_peer DIR [kernel=libipsec|netlink] [ike_log=N] [frag_size=N]: a strongSwan
-# instance in DIR: strongswan.conf and the swanctl tree. kernel=libipsec (default):
-# userspace ESP, CHILD SAs install on the host. ike_log=4 also writes the IKE keys
-# to the log. frag_size: charon.fragment_size (default 1280).
+# sw_peer DIR [kernel=libipsec|netlink] [ike_log=N] [frag_size=N] [mbb=yes|no]: a
+# strongSwan instance in DIR: strongswan.conf and the swanctl tree. kernel=libipsec
+# (default): userspace ESP, CHILD SAs install on the host. ike_log=4 also writes the
+# IKE keys to the log. frag_size: charon.fragment_size (default 1280). mbb:
+# charon.make_before_break (reauthentication; empty: charon's default).
 sw_peer() {
-    local dir=$1 o_kernel=libipsec o_ike_log=2 o_frag_size=1280 kplugins routes d
+    local dir=$1 o_kernel=libipsec o_ike_log=2 o_frag_size=1280 o_mbb="" kplugins routes d
     shift
-    _nt_opts "kernel ike_log frag_size" "$@"
+    _nt_opts "kernel ike_log frag_size mbb" "$@"
     for d in conf.d x509 x509ca private pubkey; do mkdir -p "$dir/swanctl/$d" || die "mkdir $dir"; done
     case $o_kernel in
     libipsec) kplugins="kernel-libipsec kernel-netlink" routes=yes ;;
@@ -418,6 +423,7 @@ charon {
     load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints curve25519 gmp hmac aes sha1 sha2 kdf $kplugins socket-default vici
     install_routes = $routes
     fragment_size = $o_frag_size
+    ${o_mbb:+make_before_break = $o_mbb}
     retransmit_tries = 3
     retransmit_timeout = 1
     plugins {
@@ -453,16 +459,16 @@ EOF
 #   esp=aes128-sha256  local_ts= remote_ts= (empty: host to host)  start=none|start
 #   version=2|1 (IKE version)  aggressive=no|yes (IKEv1 Aggressive Mode)
 #   rekey= life= (CHILD rekey_time, life_time; rand_time 0)  ike_rekey= (IKE
-#   rekey_time, over_time 10s, rand_time 0)  dpd= (dpd_delay)  dpd_action=
-#   frag= (fragmentation)
+#   rekey_time, over_time 10s, rand_time 0)  reauth= (IKE reauth_time, over_time
+#   10s, rand_time 0)  dpd= (dpd_delay)  dpd_action=  frag= (fragmentation)
 sw_conn() {
     local dir=$1 name=$2
     shift 2
     local o_local="" o_remote="" o_local_id="" o_remote_id="" o_auth=psk o_psk=$NT_PSK
     local o_cert="" o_ike=aes128-sha256-modp2048 o_esp=aes128-sha256 o_local_ts=""
     local o_remote_ts="" o_start=none o_version=2 o_aggressive=no
-    local o_rekey="" o_life="" o_ike_rekey="" o_dpd="" o_dpd_action="" o_frag=""
-    _nt_opts "local remote local_id remote_id auth psk cert ike esp local_ts remote_ts start version aggressive rekey life ike_rekey dpd dpd_action frag" "$@"
+    local o_rekey="" o_life="" o_ike_rekey="" o_dpd="" o_dpd_action="" o_frag="" o_reauth=""
+    _nt_opts "local remote local_id remote_id auth psk cert ike esp local_ts remote_ts start version aggressive rekey life ike_rekey dpd dpd_action frag reauth" "$@"
     [ -n "$o_local" ] && [ -n "$o_remote" ] || die "sw_conn $name: local= and remote= are required"
     : "${o_local_id:=$o_local}" "${o_remote_id:=$o_remote}"
     {
@@ -475,6 +481,7 @@ sw_conn() {
         echo "        remote_addrs = $o_remote"
         echo "        proposals = $o_ike"
         [ -n "$o_ike_rekey" ] && printf '        rekey_time = %s\n        over_time = 10s\n        rand_time = 0\n' "$o_ike_rekey"
+        [ -n "$o_reauth" ] && printf '        reauth_time = %s\n        over_time = 10s\n        rand_time = 0\n' "$o_reauth"
         [ -n "$o_dpd" ] && echo "        dpd_delay = $o_dpd"
         [ -n "$o_frag" ] && echo "        fragmentation = $o_frag"
         echo "        local { auth = $o_auth"

@@ -68,7 +68,8 @@ def summary(recs):
             print(f"{op:10} {r['proto']} spi {r['spi']} dst {r['dst']}")
         elif op in ("add_policy", "del_policy"):
             print(f"{op:10} {r.get('conn')}/{r.get('child')} {r['dir']:3} "
-                  f"{r['src']} -> {r['dst']} {r.get('mode')}")
+                  f"{r['src']} -> {r['dst']} {r.get('mode')} reqid {r.get('reqid')}"
+                  f"{' trap' if r.get('trap') else ''}")
         else:
             print(f"{op}: {json.dumps(r)}")
 
