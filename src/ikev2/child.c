@@ -402,7 +402,10 @@ static int install_sas(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct c
 {
 	const struct kernel_ops *ko = e->env.kernel;
 	struct kernel_lifetime life = child_kernel_life(c->cfg);
-	bool i = sa->sa.initiator;
+	/* the initiator of the exchange that makes the CHILD SA (IKE_AUTH or
+	 * CREATE_CHILD_SA), not of the IKE SA: when the IKE responder starts a
+	 * rekey, it is the CREATE_CHILD_SA initiator (strongSwan keys it so) */
+	bool i = c->initiator;
 
 	/* with a kernel that reports expiry the rekey starts from its soft
 	 * expiry: the jitter of rand_time goes there (one value, both SAs) */
