@@ -15,11 +15,15 @@
 # Exit 77 (skipped) when not root or without linux.uml (tools/install-deps.sh
 # installs user-mode-linux). The host work dir (console.log, out/) is removed
 # after a pass unless OAK_UML_KEEP=1, and kept and named after a failure.
-# OAK_UML_TIMEOUT (s, default 300), OAK_UML_MEM (default 384M).
+# OAK_UML_TIMEOUT (s, default 300; a long test's meson.build entry passes it
+# as a KEY=VALUE argument, which wins), OAK_UML_MEM (default 384M).
 set -u
 here=$(dirname "$(readlink -f "$0")")
 guest=$(readlink -f "${1:?usage: uml-run.sh GUEST_SCRIPT [KEY=VALUE...]}") || exit 2
 shift
+for kv in "$@"; do
+	case $kv in OAK_UML_TIMEOUT=*) OAK_UML_TIMEOUT=${kv#*=} ;; esac
+done
 [ -f "$guest" ] || { echo "uml-run.sh: no guest script $guest" >&2; exit 2; }
 if [ "$(id -u)" != 0 ]; then
 	echo "uml-run.sh: SKIP: needs root (the guest's root fs is the host's)"
