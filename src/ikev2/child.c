@@ -463,7 +463,10 @@ static int install_sas(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct c
 {
 	const struct kernel_ops *ko = e->env.kernel;
 	struct kernel_lifetime life = child_kernel_life(c->cfg);
-	bool i = sa->sa.initiator, encap = esp_encap(e, sa, c);
+	/* the initiator of the exchange that makes the CHILD SA (IKE_AUTH or
+	 * CREATE_CHILD_SA), not of the IKE SA: when the IKE responder starts a
+	 * rekey, it is the CREATE_CHILD_SA initiator (strongSwan keys it so) */
+	bool i = c->initiator, encap = esp_encap(e, sa, c);
 	/* RFC 7296 2.17: the _i keys protect initiator -> responder traffic */
 	const struct secret *ein = i ? keys->encr_r : keys->encr_i;
 	const struct secret *iin = i ? keys->integ_r : keys->integ_i;
