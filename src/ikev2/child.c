@@ -397,9 +397,9 @@ static struct child_sa *policy_heir(const struct ikev2_ike_sa *sa, const struct 
 	return NULL;
 }
 
-/* RFC 7296 2.8.3, make-before-break: as the responder of the exchange
- * that re-creates a CHILD SA of another IKE SA, our outbound SA waits
- * until the old CHILD SA goes. The kernel sends on the newest SA, and the
+/* RFC 7296 2.8 and 2.8.3, make-before-break: as the responder of the
+ * exchange that rekeys a CHILD SA or re-creates one of another IKE SA, our
+ * outbound SA waits until the old CHILD SA goes (defer_for). The kernel sends on the newest SA, and the
  * initiator has the matching inbound SA only once our answer reached it;
  * until the old pair goes (the initiator deletes it after that) traffic
  * keeps using it. */
@@ -524,6 +524,22 @@ static struct child_sa *policy_source(struct ikev2_engine *e, struct ikev2_ike_s
 	return ikev2_reauth_policy_holder(e, sa, c);
 }
 
+/* The CHILD SA whose going lets c's outbound SA in (0: in at once): as the
+ * responder of the exchange that makes c to replace another CHILD SA, a
+ * rekey (RFC 7296 2.8) or a reauthentication's re-creation (2.8.3). The
+ * initiator has the new inbound SA only once our answer reached it, and it
+ * deletes the old pair after that; the kernel sends on the newest outbound
+ * SA, so until then ours stays the old one (strongSwan does the same). */
+static uint32_t defer_for(const struct ikev2_ike_sa *sa, const struct child_sa *c,
+			  const struct child_sa *src)
+{
+	if (c->initiator)
+		return 0;
+	if (src && src->ike_serial != sa->sa.serial)
+		return src->serial;
+	return c->rekey_of;
+}
+
 int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct child_sa *c,
 			struct span ni, struct span nr, const struct secret *g_ir, uint64_t now)
 {
@@ -545,9 +561,7 @@ int ikev2_child_install(struct ikev2_engine *e, struct ikev2_ike_sa *sa, struct 
 	r = ikev2_child_keys_derive(sa->prf, sa->keys.sk_d, g_ir ? &gir : NULL, ni, nr,
 				    child_kernel_encr_len(c), child_kernel_integ_len(c), &keys);
 	if (r == 0)
-		r = install_sas(
-			e, sa, c, &keys,
-			src && src->ike_serial != sa->sa.serial && !c->initiator ? src->serial : 0);
+		r = install_sas(e, sa, c, &keys, defer_for(sa, c, src));
 	ikev2_child_keys_free(&keys);
 	if (r == 0 && src) {
 		/* a rekey or reauthentication: the policies (same selectors and

@@ -591,6 +591,40 @@ static void test_api_errors(void **state)
 	h_free(&w);
 }
 
+/* RFC 7296 2.8: the responder of a CHILD rekey installs the new inbound SA
+ * at once but sends on the old pair until the initiator deletes it (the
+ * initiator can decrypt the new one only once the answer reached it):
+ * nothing is lost on real ESP (tests/uml t-peer-rekey-guest.sh). Then the
+ * new outbound SA goes in, before the old SAs go. */
+static void test_child_rekey_responder_waits(void **state)
+{
+	struct h_world w;
+	struct h_peer *by = INI(&w, state), *other = RES(&w, state);
+	struct h_view v;
+	uint32_t old;
+	int n = 0, k;
+
+	h_init(&w, NULL, NULL);
+	up(&w, state);
+	old = child_serial(other);
+	assert_int_equal(ikev2_rekey_child(by->e, child_serial(by), w.now), 0);
+	run_until(&w, true); /* the answer is on its way to `by` */
+	assert_true(h_view(other, &v));
+	assert_int_equal(v.nchildren, 2);
+	k = v.child[0].serial == old ? 1 : 0; /* the new one */
+	assert_int_equal(other->k.nsas, 3);   /* old pair + the new inbound SA */
+	assert_non_null(h_ksa(other, v.child[k].spi_in));
+	assert_null(h_ksa(other, v.child[k].spi_out));
+	while (other->k.nsas != 2) { /* the Delete of the old pair arrives */
+		assert_true(h_step(&w));
+		assert_true(++n < 100);
+		assert_true(other->k.nsas >= 2 && other->k.nsas <= 4);
+	}
+	h_run(&w);
+	assert_state(&w, 1);
+	h_free(&w);
+}
+
 /* DPD (RFC 7296 2.4): after dpd_delay without a message from the peer an
  * empty INFORMATIONAL goes out; a live peer answers and all stays; a dead
  * one does not, and after the retransmissions the IKE SA and its CHILD SAs
@@ -728,6 +762,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		BOTH(test_child_rekey),
 		BOTH(test_child_rekey_pfs),
+		BOTH(test_child_rekey_responder_waits),
 		BOTH(test_child_rekey_lost),
 		BOTH(test_child_rekey_collision),
 		BOTH(test_child_rekey_vs_delete),
