@@ -32,6 +32,8 @@ oak_live_sas() {
     deleted=$(oak_record "$OAK" deleted | sort -u)
     comm -23 <(echo "$added") <(echo "$deleted") | grep -c .
 }
+# live_pair: oakd holds exactly one SA pair now (for wait_for: evaluated each try)
+live_pair() { [ "$(oak_live_sas)" = 2 ]; }
 # spis_match: strongSwan's CHILD SPIs (SWS) are oakd's last recorded (OAKS) swapped
 spis_match() {
     SWS=$(sw_installed_spis "$SW" tun)
@@ -79,7 +81,7 @@ phase() {
     check "$name: at least 3 CHILD rekeys" test "$n_child" -ge 3
     check "$name: at least 1 IKE rekey" test "$n_ike" -ge 1
     check "$name: oakd holds exactly one SA pair (old ones deleted)" \
-        wait_for 8 test "$(oak_live_sas)" = 2
+        wait_for 8 live_pair
     check "$name: no rekey error in oakd's log" \
         sh -c "! grep -E 'illegal state|TEMPORARY_FAILURE|rekey failed|unacceptable answer' '$OAK/oakd.log'"
     cp "$OAK/oakd.log" "$NT_WORK/$name.oakd.log"
