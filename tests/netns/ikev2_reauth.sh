@@ -30,15 +30,6 @@ settled() {
     [ "$(sw_count "$SW" tun ESTABLISHED)" = 1 ] && [ "$(sw_count "$SW" tun INSTALLED)" = 1 ] &&
         [ "$(oak_ike_count)" = 1 ]
 }
-# oak_live_sas: SPIs oakd added and did not delete since start
-oak_live_sas() {
-    local added deleted
-    added=$(oak_record "$OAK" summary | awk '$1 == "add_sa" { print $6 }' | sort -u)
-    deleted=$(oak_record "$OAK" deleted | sort -u)
-    comm -23 <(echo "$added") <(echo "$deleted") | grep -c .
-}
-# live_pair: oakd holds exactly one SA pair now (for wait_for: evaluated each try)
-live_pair() { [ "$(oak_live_sas)" = 2 ]; }
 # spis_match: strongSwan's CHILD SPIs (SWS) are oakd's last recorded (OAKS) swapped
 spis_match() {
     SWS=$(sw_installed_spis "$SW" tun)
@@ -99,7 +90,7 @@ after() {
     check "$name: oakd never removed the CHILD SA's policies" \
         test "$(oak_record "$OAK" summary | grep -c '^del_policy')" = 0
     check "$name: oakd holds exactly one SA pair (old ones deleted)" \
-        wait_for 10 live_pair
+        wait_for 10 oak_one_pair "$OAK"
     check "$name: no error in oakd's log" \
         sh -c "! grep -E 'illegal state|reauthentication failed|installing in the kernel failed' '$OAK/oakd.log'"
     cp "$OAK/oakd.log" "$NT_WORK/$name.oakd.log"

@@ -25,15 +25,6 @@ sw_ike_spi() {
 sw_count() { sw "$1" --list-sas --ike "$2" 2>/dev/null | grep -c " $3"; }
 # one_each: strongSwan holds exactly one IKE SA and one CHILD SA
 one_each() { [ "$(sw_count "$SW" tun ESTABLISHED)" = 1 ] && [ "$(sw_count "$SW" tun INSTALLED)" = 1 ]; }
-# oak_live_sas: SPIs oakd added (add_sa) and did not delete (del_sa) since start
-oak_live_sas() {
-    local added deleted
-    added=$(oak_record "$OAK" summary | awk '$1 == "add_sa" { print $6 }' | sort -u)
-    deleted=$(oak_record "$OAK" deleted | sort -u)
-    comm -23 <(echo "$added") <(echo "$deleted") | grep -c .
-}
-# live_pair: oakd holds exactly one SA pair now (for wait_for: evaluated each try)
-live_pair() { [ "$(oak_live_sas)" = 2 ]; }
 # spis_match: strongSwan's CHILD SPIs (SWS) are oakd's last recorded (OAKS) swapped
 spis_match() {
     SWS=$(sw_installed_spis "$SW" tun)
@@ -81,7 +72,7 @@ phase() {
     check "$name: at least 3 CHILD rekeys" test "$n_child" -ge 3
     check "$name: at least 1 IKE rekey" test "$n_ike" -ge 1
     check "$name: oakd holds exactly one SA pair (old ones deleted)" \
-        wait_for 8 live_pair
+        wait_for 8 oak_one_pair "$OAK"
     check "$name: no rekey error in oakd's log" \
         sh -c "! grep -E 'illegal state|TEMPORARY_FAILURE|rekey failed|unacceptable answer' '$OAK/oakd.log'"
     cp "$OAK/oakd.log" "$NT_WORK/$name.oakd.log"

@@ -377,6 +377,18 @@ oak_record() {
     "$NT_PYTHON" "$NT_LIB/record.py" "$dir/record.json" "$@"
 }
 
+# oak_live_sas DIR: how many SPIs oakd of DIR added (add_sa) and did not
+# delete (del_sa) since it started, by its kernel record
+oak_live_sas() {
+    local added deleted
+    added=$(oak_record "$1" summary | awk '$1 == "add_sa" { print $6 }' | sort -u)
+    deleted=$(oak_record "$1" deleted | sort -u)
+    comm -23 <(echo "$added") <(echo "$deleted") | grep -c .
+}
+# oak_one_pair DIR: oakd of DIR holds exactly one SA pair now (for wait_for,
+# which runs it at each try)
+oak_one_pair() { [ "$(oak_live_sas "$1")" = 2 ]; }
+
 # oak_recorded DIR ERE: a line of DIR's record summary (record.py) matches ERE
 oak_recorded() { oak_record "$1" summary | grep -E -- "$2" >/dev/null; }
 # oak_deleted DIR SPI: oakd of DIR recorded the removal (del_sa) of SPI

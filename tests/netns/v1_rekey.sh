@@ -23,14 +23,6 @@ sw_ike_spi() {
 }
 sw_count() { sw "$1" --list-sas --ike "$2" 2>/dev/null | grep -c " $3"; }
 one_child() { [ "$(sw_count "$SW" tun INSTALLED)" = 1 ]; }
-oak_live_sas() {
-    local added deleted
-    added=$(oak_record "$OAK" summary | awk '$1 == "add_sa" { print $6 }' | sort -u)
-    deleted=$(oak_record "$OAK" deleted | sort -u)
-    comm -23 <(echo "$added") <(echo "$deleted") | grep -c .
-}
-# live_pair: oakd holds exactly one SA pair now (for wait_for: evaluated each try)
-live_pair() { [ "$(oak_live_sas)" = 2 ]; }
 spis_match() {
     SWS=$(sw_installed_spis "$SW" tun)
     OAKS=$(oak_record "$OAK" spis tun 2>/dev/null)
@@ -80,7 +72,7 @@ phase() {
     check "$name: at least 4 generations of IPsec SAs" test "$n_child" -ge 4
     check "$name: at least 2 ISAKMP SAs" test "$n_ike" -ge 2
     check "$name: oakd holds exactly one SA pair (old ones deleted)" \
-        wait_for 8 live_pair
+        wait_for 8 oak_one_pair "$OAK"
     check "$name: no exchange failed in oakd's log" \
         sh -c "! grep -E 'Quick Mode [0-9a-f]* failed|deleted: (no answer|authentication)|refused' '$OAK/oakd.log'"
     cp "$OAK/oakd.log" "$NT_WORK/$name.oakd.log"
