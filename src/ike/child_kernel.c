@@ -146,21 +146,15 @@ static int install_sas(const struct kernel_ops *ko, const struct ike_sa *sa, str
 		       bool encap, const struct ip_addr *oa, const struct secret *const keys[4],
 		       const struct kernel_lifetime *life);
 
-int child_kernel_install(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c,
-			 bool encap, const struct secret *encr_in, const struct secret *integ_in,
-			 const struct secret *encr_out, const struct secret *integ_out)
-{
-	return child_kernel_install_life(ko, sa, c, encap, encr_in, integ_in, encr_out, integ_out,
-					 NULL);
-}
-
 int child_kernel_install_life(const struct kernel_ops *ko, const struct ike_sa *sa,
-			      struct child_sa *c, bool encap, const struct secret *encr_in,
-			      const struct secret *integ_in, const struct secret *encr_out,
-			      const struct secret *integ_out, const struct kernel_lifetime *life)
+			      struct child_sa *c, bool encap, const struct ip_addr *oa,
+			      const struct secret *encr_in, const struct secret *integ_in,
+			      const struct secret *encr_out, const struct secret *integ_out,
+			      const struct kernel_lifetime *life)
 {
-	int r = child_kernel_install_sas(ko, sa, c, encap, encr_in, integ_in, encr_out, integ_out,
-					 life);
+	int r = install_sas(ko, sa, c, encap, oa,
+			    (const struct secret *const[4]){encr_in, integ_in, encr_out, integ_out},
+			    life);
 
 	return r < 0 ? r : child_kernel_policies_add(ko, sa, c);
 }
@@ -173,16 +167,6 @@ int child_kernel_install_sas(const struct kernel_ops *ko, const struct ike_sa *s
 	return install_sas(ko, sa, c, encap, NULL,
 			   (const struct secret *const[4]){encr_in, integ_in, encr_out, integ_out},
 			   life);
-}
-
-int child_kernel_install_natoa(const struct kernel_ops *ko, const struct ike_sa *sa,
-			       struct child_sa *c, const struct ip_addr *oa,
-			       const struct secret *const keys[4],
-			       const struct kernel_lifetime *life)
-{
-	int r = install_sas(ko, sa, c, true, oa, keys, life);
-
-	return r < 0 ? r : child_kernel_policies_add(ko, sa, c);
 }
 
 /* k for one SA of c: ours (inbound, an update of the allocated SPI) or the

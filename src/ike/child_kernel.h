@@ -24,29 +24,20 @@ uint8_t child_kernel_ipproto(uint8_t protocol);
 size_t child_kernel_encr_len(const struct child_sa *c);
 size_t child_kernel_integ_len(const struct child_sa *c);
 /* Install both SAs of c (of IKE SA sa) with the keys of each direction
- * (borrowed; integrity keys NULL with AEAD), UDP-encapsulated on the IKE
- * SA's ports when encap, then its policies. Sets c->installed_in/_out and
- * c->policies as it goes so that child_kernel_remove() undoes exactly what
- * was done. 0, -ENOTSUP (keys do not fit the algorithms), -EIO (the kernel
- * refused; the backend logged why). */
-int child_kernel_install(const struct kernel_ops *ko, const struct ike_sa *sa, struct child_sa *c,
-			 bool encap, const struct secret *encr_in, const struct secret *integ_in,
-			 const struct secret *encr_out, const struct secret *integ_out);
-/* The same with the lifetimes to hand the kernel (borrowed; NULL: the
- * child config's): IKEv1 negotiates them in Quick Mode. */
+ * (borrowed; integrity keys NULL with AEAD) and the lifetimes to hand the
+ * kernel (borrowed; NULL: the child config's; IKEv1 negotiates them in Quick
+ * Mode), UDP-encapsulated on the IKE SA's ports when encap, then its
+ * policies. Encapsulated in transport mode, oa is the peer's original
+ * address (RFC 3947 5.2 NAT-OA, borrowed; NULL: not known) for the checksum
+ * fix-up (kernel_sa.encap_oa). Sets c->installed_in/_out and c->policies as
+ * it goes so that child_kernel_remove() undoes exactly what was done. 0,
+ * -ENOTSUP (keys do not fit the algorithms), -EIO (the kernel refused; the
+ * backend logged why). */
 int child_kernel_install_life(const struct kernel_ops *ko, const struct ike_sa *sa,
-			      struct child_sa *c, bool encap, const struct secret *encr_in,
-			      const struct secret *integ_in, const struct secret *encr_out,
-			      const struct secret *integ_out, const struct kernel_lifetime *life);
-/* IKEv1 behind a NAT (UDP encapsulation on the IKE SA's ports): as
- * child_kernel_install_life, and for a transport-mode c the peer's original
- * address oa (RFC 3947 5.2 NAT-OA, borrowed; NULL: not known) goes into both
- * SAs for the checksum fix-up (kernel_sa.encap_oa). keys (borrowed): encr_in,
- * integ_in, encr_out, integ_out. */
-int child_kernel_install_natoa(const struct kernel_ops *ko, const struct ike_sa *sa,
-			       struct child_sa *c, const struct ip_addr *oa,
-			       const struct secret *const keys[4],
-			       const struct kernel_lifetime *life);
+			      struct child_sa *c, bool encap, const struct ip_addr *oa,
+			      const struct secret *encr_in, const struct secret *integ_in,
+			      const struct secret *encr_out, const struct secret *integ_out,
+			      const struct kernel_lifetime *life);
 /* The limits of the child config as the kernel takes them. */
 struct kernel_lifetime child_kernel_life(const struct child_cfg *cfg);
 /* Only the two SAs of child_kernel_install_life (no policies): an IKEv2

@@ -738,13 +738,9 @@ static int qm_install(struct ikev1_engine *e, struct ikev1_ike_sa *sa, struct ik
 	if (r == 0) {
 		struct kernel_lifetime life = qm_kernel_life(c->cfg, q);
 
-		if (nat(sa))
-			r = child_kernel_install_natoa(
-				e->env.kernel, &sa->sa, c, q->peer_oa.family ? &q->peer_oa : NULL,
-				(const struct secret *const[4]){ei, ii, eo, io}, &life);
-		else
-			r = child_kernel_install_life(e->env.kernel, &sa->sa, c, false, ei, ii, eo,
-						      io, &life);
+		r = child_kernel_install_life(e->env.kernel, &sa->sa, c, nat(sa),
+					      q->peer_oa.family ? &q->peer_oa : NULL, ei, ii, eo,
+					      io, &life);
 	}
 	secret_free(ei);
 	secret_free(ii);
