@@ -277,9 +277,11 @@ static void dpd_dead(struct ikev1_engine *e, struct ikev1_ike_sa *sa, uint64_t n
 	struct ikev1_ike_sa *fresh;
 	uint32_t serial = 0;
 
-	ikev1_sa_delete(e, sa, "dead peer detection");
+	/* the traps go in before the IPsec SAs' policies go out, so no packet
+	 * leaves in the clear meanwhile (as the IKEv2 engine does) */
 	for (i = 0; i < ntrap; i++)
 		ikev1_trap_install(e, conn, trap[i]);
+	ikev1_sa_delete(e, sa, "dead peer detection");
 	if (!nrestart)
 		return;
 	log_notice(SUB_IKE, "%s: dpd_action = restart for %zu child%s", conn->name, nrestart,
