@@ -193,6 +193,10 @@ void bench_ike_release(struct bench_sa *sa);
 
 /* A user-facing name of a failure: "TIMEOUT", "AUTHENTICATION_FAILED". (static) */
 const char *bench_fail_name(enum bench_fail f);
+/* A handshake failed: for reason f, or as the responder's error notification
+ * type said (either IKE version); both return BENCH_STEP_FAILED. */
+enum bench_step bench_failed(struct bench_result *res, enum bench_fail f);
+enum bench_step bench_failed_notify(struct bench_result *res, uint16_t type);
 
 /* The ID payload body of SA number seq (ID Type, three zero octets, data:
  * the IKEv2 IDi' of RFC 7296 2.15, and the IKEv1 ID payload of RFC 2407

@@ -37,6 +37,19 @@ const char *bench_fail_name(enum bench_fail f)
 	return (unsigned)f < BENCH_FAIL_COUNT ? fail_names[f] : "?";
 }
 
+enum bench_step bench_failed(struct bench_result *res, enum bench_fail f)
+{
+	res->fail = f;
+	res->notify = 0;
+	return BENCH_STEP_FAILED;
+}
+
+enum bench_step bench_failed_notify(struct bench_result *res, uint16_t type)
+{
+	res->notify = type;
+	return BENCH_STEP_FAILED;
+}
+
 /* The algorithms of the one IKE proposal we offer. */
 static int setup_algs(struct bench_cfg *cfg, char *err, size_t errlen)
 {
@@ -338,13 +351,6 @@ int bench_ike_start(const struct bench_cfg *cfg, struct bench_sa *sa, uint32_t s
 	return build_init(cfg, sa);
 }
 
-static enum bench_step fail(struct bench_result *res, enum bench_fail f)
-{
-	res->fail = f;
-	res->notify = 0;
-	return BENCH_STEP_FAILED;
-}
-
 /* The first error Notify (types below 16384, RFC 7296 3.10.1), or 0. */
 static uint16_t error_notify(const struct ikev2_msg *m)
 {
@@ -354,12 +360,6 @@ static uint16_t error_notify(const struct ikev2_msg *m)
 		if (p->n.type < 16384)
 			return p->n.type;
 	return 0;
-}
-
-static enum bench_step fail_notify(struct bench_result *res, uint16_t type)
-{
-	res->notify = type;
-	return BENCH_STEP_FAILED;
 }
 
 /* The responder chose exactly one proposal, and every transform in it is one
@@ -394,9 +394,9 @@ static enum bench_step derive_keys(const struct bench_cfg *cfg, struct bench_sa 
 	int r;
 
 	if (ke->group != cfg->group->id || ke->data.len != cfg->group->pub_len)
-		return fail(res, BENCH_FAIL_UNEXPECTED);
+		return bench_failed(res, BENCH_FAIL_UNEXPECTED);
 	if (dh_derive(sa_dh(cfg, sa), ke->data.p, ke->data.len, &gir) < 0)
-		return fail(res, BENCH_FAIL_DH);
+		return bench_failed(res, BENCH_FAIL_DH);
 	r = ikev2_skeyseed(cfg->prf, ni, nr, (struct span){gir->data, gir->len}, &skeyseed);
 	if (r == 0)
 		r = ikev2_ike_keys_derive(cfg->prf, skeyseed, ni, nr, sa->spi_i, sa->spi_r,
@@ -407,7 +407,7 @@ static enum bench_step derive_keys(const struct bench_cfg *cfg, struct bench_sa 
 		dh_key_free(sa->dh);
 		sa->dh = NULL;
 	}
-	return r < 0 ? fail(res, BENCH_FAIL_LOCAL) : BENCH_STEP_IGNORE;
+	return r < 0 ? bench_failed(res, BENCH_FAIL_LOCAL) : BENCH_STEP_IGNORE;
 }
 
 /* Encrypt an inner chain into an SK message (RFC 7296 3.14; RFC 5282 5.1
@@ -596,25 +596,26 @@ static enum bench_step init_input(const struct bench_cfg *cfg, struct bench_sa *
 
 	ck = ikev2_msg_find_notify(m, IKEV2_N_COOKIE);
 	if (ck && cfg->no_cookies) /* what a flood from spoofed addresses gets back */
-		return fail(res, BENCH_FAIL_COOKIE);
+		return bench_failed(res, BENCH_FAIL_COOKIE);
 	/* a cookie of a sane size (2.6 says 1-64 octets), and no endless loop */
 	if (ck &&
 	    (ck->n.data.len < 1 || ck->n.data.len > sizeof(sa->cookie) || ++sa->cookie_rounds > 3))
-		return fail(res, BENCH_FAIL_UNEXPECTED);
+		return bench_failed(res, BENCH_FAIL_UNEXPECTED);
 	if (ck) {
 		/* RFC 7296 2.6: send the request again with the cookie first */
 		memcpy(sa->cookie, ck->n.data.p, ck->n.data.len);
 		sa->cookie_len = ck->n.data.len;
-		return build_init(cfg, sa) < 0 ? fail(res, BENCH_FAIL_LOCAL) : BENCH_STEP_SEND;
+		return build_init(cfg, sa) < 0 ? bench_failed(res, BENCH_FAIL_LOCAL)
+					       : BENCH_STEP_SEND;
 	}
 	en = error_notify(m);
 	if (en)
-		return fail_notify(res, en);
+		return bench_failed_notify(res, en);
 	sap = ikev2_msg_find(m, IKEV2_PL_SA, NULL);
 	kep = ikev2_msg_find(m, IKEV2_PL_KE, NULL);
 	nrp = ikev2_msg_find(m, IKEV2_PL_NONCE, NULL);
 	if (!sap || !kep || !nrp || !chosen_ok(&cfg->ike, &sap->sa))
-		return fail(res, BENCH_FAIL_UNEXPECTED);
+		return bench_failed(res, BENCH_FAIL_UNEXPECTED);
 	memcpy(sa->spi_r, m->hdr.spi_r, 8);
 	sa->announced_childless =
 		ikev2_msg_find_notify(m, IKEV2_N_CHILDLESS_IKEV2_SUPPORTED) != NULL;
@@ -624,13 +625,13 @@ static enum bench_step init_input(const struct bench_cfg *cfg, struct bench_sa *
 	sa->nr_len = nrp->nonce.len;
 	sa->msg2 = malloc(len);
 	if (!sa->msg2)
-		return fail(res, BENCH_FAIL_LOCAL);
+		return bench_failed(res, BENCH_FAIL_LOCAL);
 	memcpy(sa->msg2, buf, len);
 	sa->msg2_len = len;
 	st = derive_keys(cfg, sa, &kep->ke, res);
 	if (st != BENCH_STEP_IGNORE)
 		return st;
-	return build_auth(cfg, sa) < 0 ? fail(res, BENCH_FAIL_LOCAL) : BENCH_STEP_SEND;
+	return build_auth(cfg, sa) < 0 ? bench_failed(res, BENCH_FAIL_LOCAL) : BENCH_STEP_SEND;
 }
 
 /* Check the ICV and decrypt the SK payload of m (RFC 7296 3.14), then decode
@@ -733,22 +734,22 @@ static enum bench_step auth_input(const struct bench_cfg *cfg, struct bench_sa *
 	uint16_t en;
 
 	if (!plain)
-		return fail(res, BENCH_FAIL_LOCAL);
+		return bench_failed(res, BENCH_FAIL_LOCAL);
 	if (sk_open(cfg, sa, buf, len, m, plain) < 0) {
 		free(plain);
-		return fail(res, BENCH_FAIL_BAD_MESSAGE);
+		return bench_failed(res, BENCH_FAIL_BAD_MESSAGE);
 	}
 	idr = ikev2_msg_find(m, IKEV2_PL_IDR, NULL);
 	auth = ikev2_msg_find(m, IKEV2_PL_AUTH, NULL);
 	en = error_notify(m);
 	if (!idr || !auth)
-		st = en ? fail_notify(res, en) : fail(res, BENCH_FAIL_UNEXPECTED);
+		st = en ? bench_failed_notify(res, en) : bench_failed(res, BENCH_FAIL_UNEXPECTED);
 	else if (!responder_auth_ok(cfg, sa, idr, auth))
-		st = fail(res, BENCH_FAIL_RESPONDER_AUTH);
+		st = bench_failed(res, BENCH_FAIL_RESPONDER_AUTH);
 	else if (cfg->mode != BENCH_MODE_CHILD || ikev2_msg_find(m, IKEV2_PL_SA, NULL))
 		st = BENCH_STEP_DONE; /* the IKE SA is up, and the CHILD SA if one was asked for */
 	else
-		st = en ? fail_notify(res, en) : fail(res, BENCH_FAIL_NO_CHILD);
+		st = en ? bench_failed_notify(res, en) : bench_failed(res, BENCH_FAIL_NO_CHILD);
 	free(plain);
 	return st;
 }

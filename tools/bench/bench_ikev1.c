@@ -273,13 +273,6 @@ int bench_ikev1_start(const struct bench_cfg *cfg, struct bench_sa *sa, uint32_t
 	return build_mm1(cfg, sa);
 }
 
-static enum bench_step fail(struct bench_result *res, enum bench_fail f)
-{
-	res->fail = f;
-	res->notify = 0;
-	return BENCH_STEP_FAILED;
-}
-
 /* The first error notification of m (RFC 2408 3.14.1: types below 16384),
  * or 0. */
 static uint16_t error_notify(const struct ikev1_msg *m)
@@ -395,7 +388,7 @@ static enum bench_step mm2_input(const struct bench_cfg *cfg, struct bench_sa *s
 	struct builder b;
 
 	if (!p1_choice_ok(&cfg->v1, m) || (cfg->natt && !has_natt_vid(m)))
-		return fail(res, BENCH_FAIL_UNEXPECTED);
+		return bench_failed(res, BENCH_FAIL_UNEXPECTED);
 	memcpy(sa->spi_r, m->hdr.spi_r, 8);
 	hdr_for(sa, &h, ISAKMP_XCHG_IDPROT, 0);
 	bld_init(&b, 0);
@@ -405,9 +398,9 @@ static enum bench_step mm2_input(const struct bench_cfg *cfg, struct bench_sa *s
 	sa->state = BSA_MM3;
 	if (cfg->natt && put_natd(cfg, sa, &e) < 0) {
 		bld_free(&b);
-		return fail(res, BENCH_FAIL_LOCAL);
+		return bench_failed(res, BENCH_FAIL_LOCAL);
 	}
-	return take_clear(sa, &e, &b) < 0 ? fail(res, BENCH_FAIL_LOCAL) : BENCH_STEP_SEND;
+	return take_clear(sa, &e, &b) < 0 ? bench_failed(res, BENCH_FAIL_LOCAL) : BENCH_STEP_SEND;
 }
 
 /* SKEYID for a pre-shared key, SKEYID_d/a/e, the cipher key and the
@@ -424,7 +417,7 @@ static enum bench_step derive_keys(const struct bench_cfg *cfg, struct bench_sa 
 	int r;
 
 	if (dh_derive(dh, v->gxr, v->gxr_len, &gxy) < 0)
-		return fail(res, BENCH_FAIL_DH);
+		return bench_failed(res, BENCH_FAIL_DH);
 	r = ikev1_skeyid_psk(cfg->prf, (struct span){cfg->psk->data, cfg->psk->len}, ni, nr,
 			     &skeyid);
 	if (r == 0)
@@ -439,7 +432,7 @@ static enum bench_step derive_keys(const struct bench_cfg *cfg, struct bench_sa 
 		sa->dh = NULL;
 	}
 	if (r < 0)
-		return fail(res, BENCH_FAIL_LOCAL);
+		return bench_failed(res, BENCH_FAIL_LOCAL);
 	memcpy(v->iv, iv, cfg->encr->block_size);
 	return BENCH_STEP_IGNORE;
 }
@@ -461,7 +454,7 @@ static enum bench_step mm4_input(const struct bench_cfg *cfg, struct bench_sa *s
 
 	if (!ke || !no || ke->u.data.len != cfg->group->pub_len ||
 	    no->u.data.len < IKEV1_NONCE_MIN || no->u.data.len > sizeof(sa->nr))
-		return fail(res, BENCH_FAIL_UNEXPECTED);
+		return bench_failed(res, BENCH_FAIL_UNEXPECTED);
 	memcpy(v->gxr, ke->u.data.p, ke->u.data.len);
 	v->gxr_len = ke->u.data.len;
 	memcpy(sa->nr, no->u.data.p, no->u.data.len);
@@ -474,7 +467,7 @@ static enum bench_step mm4_input(const struct bench_cfg *cfg, struct bench_sa *s
 			 (struct span){v->gxr, v->gxr_len}, sa->spi_i, sa->spi_r,
 			 (struct span){cfg->v1.sai_b, cfg->v1.sai_b_len},
 			 (struct span){idb, idb_len}, hash) < 0)
-		return fail(res, BENCH_FAIL_LOCAL);
+		return bench_failed(res, BENCH_FAIL_LOCAL);
 	bld_init(&b, 0);
 	ikev1_enc_begin_chain(&e, &b);
 	ikev1_put_id(&e, &(struct ikev1_id){.type = idb[0], .data = {idb + 4, idb_len - 4}});
@@ -488,7 +481,7 @@ static enum bench_step mm4_input(const struct bench_cfg *cfg, struct bench_sa *s
 	bld_free(&b);
 	sa->state = BSA_MM5;
 	sa->floated = cfg->natt; /* RFC 3947 4: to port 4500 from message 5 on */
-	return r < 0 ? fail(res, BENCH_FAIL_LOCAL) : BENCH_STEP_SEND;
+	return r < 0 ? bench_failed(res, BENCH_FAIL_LOCAL) : BENCH_STEP_SEND;
 }
 
 /* The Quick Mode ESP offer: our SPI, one transform (RFC 2407 4.5). */
@@ -587,23 +580,22 @@ static enum bench_step mm6_input(const struct bench_cfg *cfg, struct bench_sa *s
 	uint16_t en;
 
 	if (open_body(cfg, sa, m, v->iv, plain, next_iv) < 0)
-		return fail(res, BENCH_FAIL_BAD_MESSAGE);
+		return bench_failed(res, BENCH_FAIL_BAD_MESSAGE);
 	memcpy(v->iv, next_iv, cfg->encr->block_size);
 	id = ikev1_msg_get(m, ISAKMP_NP_ID, 0);
 	hp = ikev1_msg_get(m, ISAKMP_NP_HASH, 0);
 	en = error_notify(m);
 	if (!id || !hp)
-		return en ? (res->notify = en, BENCH_STEP_FAILED)
-			  : fail(res, BENCH_FAIL_UNEXPECTED);
+		return en ? bench_failed_notify(res, en) : bench_failed(res, BENCH_FAIL_UNEXPECTED);
 	if (hp->u.data.len != cfg->prf->out_len ||
 	    ikev1_hash_r(cfg->prf, v->keys.skeyid, (struct span){v->gxi, cfg->group->pub_len},
 			 (struct span){v->gxr, v->gxr_len}, sa->spi_i, sa->spi_r,
 			 (struct span){cfg->v1.sai_b, cfg->v1.sai_b_len}, id->body, want) < 0 ||
 	    CRYPTO_memcmp(want, hp->u.data.p, cfg->prf->out_len) != 0)
-		return fail(res, BENCH_FAIL_RESPONDER_AUTH);
+		return bench_failed(res, BENCH_FAIL_RESPONDER_AUTH);
 	if (cfg->mode == BENCH_MODE_V1_MAIN)
 		return BENCH_STEP_DONE;
-	return build_qm1(cfg, sa) < 0 ? fail(res, BENCH_FAIL_LOCAL) : BENCH_STEP_SEND;
+	return build_qm1(cfg, sa) < 0 ? bench_failed(res, BENCH_FAIL_LOCAL) : BENCH_STEP_SEND;
 }
 
 /* The responder's ESP choice: one proposal of ESP with a 4-octet SPI and
@@ -643,7 +635,7 @@ static enum bench_step qm2_input(const struct bench_cfg *cfg, struct bench_sa *s
 	int r;
 
 	if (open_body(cfg, sa, m, v->qm_iv, plain, next_iv) < 0)
-		return fail(res, BENCH_FAIL_BAD_MESSAGE);
+		return bench_failed(res, BENCH_FAIL_BAD_MESSAGE);
 	hp = ikev1_msg_get(m, ISAKMP_NP_HASH, 0);
 	no = ikev1_msg_get(m, ISAKMP_NP_NONCE, 0);
 	/* HASH(2) = prf(SKEYID_a, M-ID | Ni_b | the message after HASH) */
@@ -655,11 +647,11 @@ static enum bench_step qm2_input(const struct bench_cfg *cfg, struct bench_sa *s
 			   (struct span){plain + hp->length, (size_t)(end - plain - hp->length)},
 			   want) < 0 ||
 	    CRYPTO_memcmp(want, hp->u.data.p, cfg->prf->out_len) != 0)
-		return fail(res, BENCH_FAIL_RESPONDER_AUTH);
+		return bench_failed(res, BENCH_FAIL_RESPONDER_AUTH);
 	memcpy(v->qm_iv, next_iv, cfg->encr->block_size);
 	if (!no || no->u.data.len < IKEV1_NONCE_MIN || no->u.data.len > sizeof(v->qm_nr) ||
 	    !qm_choice_ok(&cfg->v1, m))
-		return fail(res, BENCH_FAIL_UNEXPECTED);
+		return bench_failed(res, BENCH_FAIL_UNEXPECTED);
 	memcpy(v->qm_nr, no->u.data.p, no->u.data.len);
 	v->qm_nr_len = no->u.data.len;
 	/* QM3: HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
@@ -673,7 +665,7 @@ static enum bench_step qm2_input(const struct bench_cfg *cfg, struct bench_sa *s
 	if (r == 0)
 		r = seal(cfg, sa, &h, ISAKMP_NP_HASH, bld_data(&b), bld_off(&b), v->qm_iv);
 	bld_free(&b);
-	return r < 0 ? fail(res, BENCH_FAIL_LOCAL) : BENCH_STEP_SEND_DONE;
+	return r < 0 ? bench_failed(res, BENCH_FAIL_LOCAL) : BENCH_STEP_SEND_DONE;
 }
 
 /* An Informational exchange (RFC 2409 5.7): an error notification ends
